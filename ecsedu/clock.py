@@ -1,0 +1,122 @@
+"""Time for the engine: the one place that reads time.
+
+``SimClock`` is a heap of ``(time, priority, seq, callback)`` entries, as in SimPy: ties break by
+priority and then by insertion order, so the same calls always replay identically. ``advance``
+runs every callback due within the window, in order, moving ``now`` to each one.
+
+``WallClock`` has the same API but lives in real time: ``advance(seconds)`` sleeps until each due
+callback (and runs a polling hook in between), which is what the Docker runtime needs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["EPOCH", "Clock", "SimClock", "Timer", "WallClock"]
+
+#: Simulated time starts at 2026-01-01T00:00:00Z so that timestamps are deterministic.
+EPOCH = 1_767_225_600.0
+
+Callback = Callable[[], None]
+
+
+@dataclass(order=True)
+class Timer:
+    """A scheduled callback. ``cancel()`` makes it a no-op without touching the heap."""
+
+    at: float
+    priority: int
+    seq: int
+    callback: Callback = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock:
+    """Common API of both clocks. Only ``now`` may be read by the engine."""
+
+    #: True for the simulated clock: waiters advance it instead of sleeping.
+    simulated = True
+
+    def __init__(self, start: float = EPOCH) -> None:
+        self._now = start
+        self._queue: list[Timer] = []
+        self._seq = itertools.count()
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    def schedule(self, delay: float, callback: Callback, *, priority: int = 1) -> Timer:
+        """Run ``callback`` ``delay`` seconds from now (lower ``priority`` runs first on ties)."""
+        timer = Timer(self._now + max(0.0, delay), priority, next(self._seq), callback)
+        heapq.heappush(self._queue, timer)
+        return timer
+
+    def peek(self) -> float | None:
+        """Time of the next live timer, or None."""
+        while self._queue and self._queue[0].cancelled:
+            heapq.heappop(self._queue)
+        return self._queue[0].at if self._queue else None
+
+    def run_due(self, until: float) -> int:
+        """Run every timer due at or before ``until``; return how many ran."""
+        ran = 0
+        while True:
+            nxt = self.peek()
+            if nxt is None or nxt > until:
+                return ran
+            timer = heapq.heappop(self._queue)
+            self._now = max(self._now, timer.at)
+            timer.callback()
+            ran += 1
+
+    def advance(self, seconds: float) -> None:
+        raise NotImplementedError
+
+
+class SimClock(Clock):
+    """Deterministic simulated time: ``advance(3600)`` takes microseconds."""
+
+    def advance(self, seconds: float) -> None:
+        end = self._now + max(0.0, seconds)
+        self.run_due(end)
+        self._now = end
+
+
+class WallClock(Clock):
+    """Real time with the same API. ``poll`` runs between timers (e.g. to drain Docker events)."""
+
+    simulated = False
+
+    def __init__(self, poll: Callback | None = None, poll_interval: float = 0.05) -> None:
+        super().__init__(start=_time.time())
+        self.poll = poll
+        self.poll_interval = poll_interval
+
+    @property
+    def now(self) -> float:
+        self._now = max(self._now, _time.time())
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        _time.sleep(max(0.0, seconds))
+
+    def advance(self, seconds: float) -> None:
+        end = _time.time() + max(0.0, seconds)
+        while True:
+            if self.poll is not None:
+                self.poll()
+            self.run_due(self.now)
+            remaining = end - _time.time()
+            if remaining <= 0:
+                return
+            nxt = self.peek()
+            wait = self.poll_interval if nxt is None else min(self.poll_interval, nxt - self.now)
+            self.sleep(min(max(wait, 0.0), remaining))

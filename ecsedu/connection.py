@@ -1,0 +1,44 @@
+"""Builds a control plane for a runtime: the one place that knows every runtime.
+
+It sits above the layers (like ``ecsedu/__init__.py``): the engine never imports a concrete
+runtime; this module injects one.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ecsedu import clock as clock_mod
+from ecsedu import errors
+from ecsedu.engine import control_plane
+
+__all__ = ["connect"]
+
+RUNTIMES = ("simulated", "docker")
+
+
+def connect(
+    runtime: str | None,
+    *,
+    seed: int,
+    state: str | os.PathLike[str] | None,
+    allow_unsafe: bool,
+    **options: Any,
+) -> control_plane.ControlPlane:
+    name = runtime or os.environ.get("ECSEDU_RUNTIME") or "simulated"
+    if name not in RUNTIMES:
+        raise errors.EcsEduError(
+            f"Unknown runtime {name!r}: choose 'simulated' (no Docker needed) or 'docker'."
+        )
+    if name == "docker":
+        from ecsedu import docker_connection
+
+        cp = docker_connection.build(seed=seed, allow_unsafe=allow_unsafe, **options)
+    else:
+        cp = control_plane.ControlPlane(seed=seed, clock=clock_mod.SimClock(), **options)
+    if state is not None:
+        from ecsedu.engine import persist
+
+        persist.load(cp, os.fspath(state))
+    return cp

@@ -1,0 +1,485 @@
+"""The task lifecycle, driven by the clock and by what container agents report.
+
+Placement has already chosen an instance when a task is created here. From then on:
+
+* the task reserves its CPU, memory and static host ports on the instance;
+* PROVISIONING (an ENI for awsvpc tasks; instant otherwise) → PENDING: the instance's agent is
+  told to start the containers;
+* when every container is RUNNING: ACTIVATING → RUNNING;
+* when its desired status becomes STOPPED (StopTask, the service scheduler, an essential
+  container exiting, a failed start): DEACTIVATING → STOPPING (the agent stops the containers,
+  SIGTERM then SIGKILL after ``stopTimeout``) → DEPROVISIONING → STOPPED, and the resources are
+  released. A stopped task stays visible for an hour.
+
+Every change bumps the task's ``version`` and lands in the event log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ecsedu.agent import agent as agent_mod
+from ecsedu.engine import store as store_mod
+from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import events as events_mod
+from ecsedu.model import task as task_mod
+from ecsedu.model import task_definition as td_mod
+from ecsedu.runtimes import base
+
+__all__ = ["Lifecycle", "TaskTimings"]
+
+S = task_mod.TaskStatus
+EV = events_mod.EventKind
+
+
+@dataclass(frozen=True)
+class TaskTimings:
+    """Durations of the control plane's own steps, in seconds."""
+
+    provisioning: float = 0.0  # bridge/host/none: nothing to provision
+    provisioning_awsvpc: float = 5.0  # ENI attachment
+    activating: float = 1.0
+    deactivating: float = 1.0
+    deprovisioning: float = 0.0
+    deprovisioning_awsvpc: float = 5.0
+    default_stop_timeout: float = 30.0
+    retention: float = 3600.0  # stopped tasks stay visible for an hour
+
+
+class Lifecycle:
+    """Moves tasks through their states. ``on_change`` is told of every service task change."""
+
+    def __init__(
+        self,
+        store: store_mod.Store,
+        on_change: Callable[[task_mod.Task], None],
+        timings: TaskTimings | None = None,
+    ) -> None:
+        self.store = store
+        self.on_change = on_change
+        self.timings = timings or TaskTimings()
+
+    # -- creation ------------------------------------------------------------------------------
+    def create(
+        self,
+        *,
+        cluster_arn: str,
+        instance: ci_mod.ContainerInstance,
+        td: td_mod.TaskDefinition,
+        group: str,
+        started_by: str | None = None,
+        service_name: str | None = None,
+        deployment_id: str | None = None,
+        overrides: dict[str, object] | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> task_mod.Task:
+        store = self.store
+        task_id = store.ids.hex32()
+        cluster_name = cluster_arn.rsplit("/", 1)[1]
+        arn = f"{store_mod.ARN_PREFIX}task/{cluster_name}/{task_id}"
+        containers = [
+            task_mod.Container(
+                name=c.name,
+                image=c.image,
+                essential=c.essential,
+                cpu=c.cpu,
+                memory=c.memory,
+                memory_reservation=c.memory_reservation,
+                container_arn=f"{store_mod.ARN_PREFIX}container/{cluster_name}/{task_id}/{store.ids.uuid()}",
+                has_health_check=c.health_check is not None,
+            )
+            for c in td.containers
+        ]
+        uses_host_ports = td.network_mode in ("bridge", "host")
+        task = task_mod.Task(
+            arn=arn,
+            id=task_id,
+            cluster_arn=cluster_arn,
+            task_definition=td,
+            container_instance_arn=instance.arn,
+            group=group,
+            started_by=started_by,
+            created_at=store.clock.now,
+            containers=containers,
+            service_name=service_name,
+            deployment_id=deployment_id,
+            ports=tuple(str(p) for p in td.static_host_ports("tcp")) if uses_host_ports else (),
+            ports_udp=tuple(str(p) for p in td.static_host_ports("udp")) if uses_host_ports else (),
+            overrides=dict(overrides or {}),
+            tags=list(tags or []),
+        )
+        store.tasks[arn] = task
+        self._reserve(task, instance)
+        store.record(
+            EV.TASK_STATE_CHANGE,
+            f"task {task_id} PROVISIONING on {instance.id}",
+            cluster_arn=cluster_arn,
+            subject=arn,
+            lastStatus="PROVISIONING",
+            desiredStatus="RUNNING",
+            instance=instance.arn,
+        )
+        self._count(task, None, S.PROVISIONING)
+        delay = (
+            self.timings.provisioning_awsvpc if td.network_mode == "awsvpc" else self.timings.provisioning
+        )
+        if delay <= 0:
+            self._to_pending(task)
+        else:
+            self._after(delay, task, S.PROVISIONING, self._to_pending)
+        return task
+
+    # -- resources -----------------------------------------------------------------------------
+    def _reserve(self, task: task_mod.Task, inst: ci_mod.ContainerInstance) -> None:
+        inst.remaining_cpu -= task.cpu
+        inst.remaining_memory -= task.memory
+        inst.ports.update(task.ports)
+        inst.ports_udp.update(task.ports_udp)
+        inst.running_tasks_count += 1
+        inst.group_counts[task.group] += 1
+        inst.version += 1
+        index = self.store.indexes[task.cluster_arn]
+        index.update(inst)
+        index.count_task(task.group, inst.index, +1)
+
+    def _release(self, task: task_mod.Task) -> None:
+        inst = self.store.instances.get(task.container_instance_arn)
+        if inst is None:
+            return
+        inst.remaining_cpu += task.cpu
+        inst.remaining_memory += task.memory
+        inst.ports.difference_update(task.ports)
+        inst.ports_udp.difference_update(task.ports_udp)
+        inst.version += 1
+        self.store.indexes[task.cluster_arn].update(inst)
+
+    def _unclaim(self, task: task_mod.Task) -> None:
+        """Desired status left RUNNING: the task no longer counts on its instance or in spread."""
+        inst = self.store.instances.get(task.container_instance_arn)
+        if inst is None:
+            return
+        inst.running_tasks_count -= 1
+        inst.group_counts[task.group] -= 1
+        if inst.group_counts[task.group] <= 0:
+            del inst.group_counts[task.group]
+        self.store.indexes[task.cluster_arn].count_task(task.group, inst.index, -1)
+
+    # -- state changes -------------------------------------------------------------------------
+    def _count(self, task: task_mod.Task, old: S | None, new: S) -> None:
+        """Keep ECS's counters (cluster, instance, service, deployment) in step."""
+        store = self.store
+        cluster = store.clusters[task.cluster_arn]
+        inst = store.instances.get(task.container_instance_arn)
+        service = None
+        if task.service_name is not None:
+            service = store.services.get(
+                f"{store_mod.ARN_PREFIX}service/{cluster.name}/{task.service_name}"
+            )
+        deployment = None
+        if service is not None:
+            deployment = next((d for d in service.deployments if d.id == task.deployment_id), None)
+        for status, delta in ((old, -1), (new, +1)):
+            if status is S.PENDING:
+                cluster.pending_tasks_count += delta
+                if inst is not None:
+                    inst.pending_tasks_count += delta
+                if service is not None:
+                    service.pending_count += delta
+                if deployment is not None:
+                    deployment.pending_count += delta
+            elif status is S.RUNNING:
+                cluster.running_tasks_count += delta
+                if service is not None:
+                    service.running_count += delta
+                if deployment is not None:
+                    deployment.running_count += delta
+
+    def set_status(self, task: task_mod.Task, new: S) -> None:
+        old = task.last_status
+        if not task_mod.is_forward(old, new):
+            return
+        task.last_status = new
+        task.version += 1
+        self._count(task, old, new)
+        now = self.store.clock.now
+        if new is S.RUNNING:
+            task.reached_running = True
+            task.running_since = now
+        self.store.record(
+            EV.TASK_STATE_CHANGE,
+            f"task {task.id} {old.value} -> {new.value}",
+            cluster_arn=task.cluster_arn,
+            subject=task.arn,
+            lastStatus=new.value,
+            desiredStatus=task.desired_status,
+            stopCode=task.stop_code,
+            stoppedReason=task.stopped_reason,
+        )
+        if task.service_name is not None:
+            self.on_change(task)
+
+    def _after(self, delay: float, task: task_mod.Task, expect: S, step: Callable[[task_mod.Task], None]) -> None:
+        def fire() -> None:
+            if task.last_status is expect and task.arn in self.store.tasks:
+                step(task)
+
+        self.store.clock.schedule(delay, fire)
+
+    def _to_pending(self, task: task_mod.Task) -> None:
+        self.set_status(task, S.PENDING)
+        if task.desired_status != "RUNNING":
+            self._begin_stopping(task)
+            return
+        task.pull_started_at = self.store.clock.now
+        agent = self.store.agents.get(task.container_instance_arn)
+        if agent is not None:
+            agent.start_task(self.spec(task))
+
+    def _to_running(self, task: task_mod.Task) -> None:
+        self.set_status(task, S.RUNNING)
+        if task.desired_status != "RUNNING":
+            self._begin_stopping(task)
+
+    def _to_stopping(self, task: task_mod.Task) -> None:
+        self.set_status(task, S.STOPPING)
+        agent = self.store.agents.get(task.container_instance_arn)
+        never_started = task.pull_started_at is None
+        done = all(c.last_status == "STOPPED" for c in task.containers)
+        if never_started or done or agent is None or agent.lost:
+            for c in task.containers:
+                c.last_status = "STOPPED"
+            self._all_stopped(task)
+            return
+        timeouts = [
+            c.stop_timeout for c in task.task_definition.containers if c.stop_timeout is not None
+        ]
+        timeout = float(max(timeouts)) if timeouts else self.timings.default_stop_timeout
+        agent.stop_task(task.arn, timeout)
+
+    def _all_stopped(self, task: task_mod.Task) -> None:
+        if task.last_status is S.STOPPED:
+            return
+        now = self.store.clock.now
+        task.execution_stopped_at = now
+        self.set_status(task, S.DEPROVISIONING)
+        delay = (
+            self.timings.deprovisioning_awsvpc
+            if task.task_definition.network_mode == "awsvpc"
+            else self.timings.deprovisioning
+        )
+        if delay <= 0:
+            self._to_stopped(task)
+        else:
+            self._after(delay, task, S.DEPROVISIONING, self._to_stopped)
+
+    def _to_stopped(self, task: task_mod.Task) -> None:
+        task.stopped_at = self.store.clock.now
+        self._release(task)
+        self.set_status(task, S.STOPPED)
+
+        def forget() -> None:
+            self.store.tasks.pop(task.arn, None)
+
+        self.store.clock.schedule(self.timings.retention, forget, priority=5)
+
+    # -- stopping ------------------------------------------------------------------------------
+    def stop(self, task: task_mod.Task, stop_code: str, reason: str) -> bool:
+        """Set desired STOPPED (once) and walk the task down. Returns False if already stopping."""
+        if task.desired_status == "STOPPED":
+            return False
+        task.desired_status = "STOPPED"
+        task.stop_code = stop_code
+        task.stopped_reason = reason
+        task.stopping_at = self.store.clock.now
+        task.version += 1
+        self._unclaim(task)
+        self.store.record(
+            EV.TASK_STATE_CHANGE,
+            f"task {task.id} desired STOPPED ({stop_code}: {reason})",
+            cluster_arn=task.cluster_arn,
+            subject=task.arn,
+            lastStatus=task.last_status.value,
+            desiredStatus="STOPPED",
+            stopCode=stop_code,
+            stoppedReason=reason,
+        )
+        if task.service_name is not None:
+            self.on_change(task)
+        if task.last_status in (S.PENDING, S.RUNNING):
+            self._begin_stopping(task)
+        # PROVISIONING and ACTIVATING finish their step first, then notice desired STOPPED.
+        return True
+
+    def _begin_stopping(self, task: task_mod.Task) -> None:
+        if task.last_status is S.RUNNING:
+            self.set_status(task, S.DEACTIVATING)
+            self._after(self.timings.deactivating, task, S.DEACTIVATING, self._to_stopping)
+        elif task.last_status in (S.PENDING, S.ACTIVATING):
+            self._to_stopping(task)
+
+    def force_stopped(self, task: task_mod.Task, stop_code: str, reason: str) -> None:
+        """The host is gone: the task is STOPPED now, whatever it was doing."""
+        self.stop(task, stop_code, reason)
+        for c in task.containers:
+            if c.last_status != "STOPPED":
+                c.last_status = "STOPPED"
+        task.execution_stopped_at = self.store.clock.now
+        if task.last_status is not S.STOPPED:
+            self._to_stopped(task)
+
+    # -- what agents report --------------------------------------------------------------------
+    def on_report(self, report: agent_mod.AgentReport) -> None:
+        for event in report.events:
+            self.apply_event(event)
+        if report.inventory is not None:
+            self._reconcile_inventory(report.instance_arn, report.inventory)
+
+    def apply_event(self, ev: base.ContainerEvent) -> None:
+        task = self.store.tasks.get(ev.task_arn)
+        if task is None or task.last_status is S.STOPPED:
+            return
+        c = task.container(ev.container_name)
+        if c is None:
+            return
+        now = self.store.clock.now
+        if ev.runtime_id:
+            c.runtime_id = ev.runtime_id
+        if ev.health is not None and ev.health != c.health_status:
+            c.health_status = ev.health
+            before = task.health_status
+            task.health_status = task.essential_health()
+            task.version += 1
+            self.store.record(
+                EV.CONTAINER_STATE_CHANGE,
+                f"container {c.name} of task {task.id} is {ev.health}",
+                cluster_arn=task.cluster_arn,
+                subject=task.arn,
+                container=c.name,
+                healthStatus=ev.health,
+            )
+            if task.health_status != before and task.service_name is not None:
+                self.on_change(task)
+        if ev.state.value == c.last_status:
+            return
+        c.last_status = ev.state.value
+        task.version += 1
+        if ev.state is base.ContainerState.RUNNING:
+            c.bindings = ev.bindings
+            self.store.record(
+                EV.CONTAINER_STATE_CHANGE,
+                f"container {c.name} of task {task.id} RUNNING",
+                cluster_arn=task.cluster_arn,
+                subject=task.arn,
+                container=c.name,
+                lastStatus="RUNNING",
+            )
+            if task.last_status is S.PENDING and all(x.last_status == "RUNNING" for x in task.containers):
+                task.pull_stopped_at = task.pull_started_at
+                task.started_at = now
+                self.set_status(task, S.ACTIVATING)
+                self._after(self.timings.activating, task, S.ACTIVATING, self._to_running)
+            return
+        # STOPPED
+        c.exit_code = ev.exit_code
+        c.reason = ev.reason
+        c.bindings = ()
+        self.store.record(
+            EV.CONTAINER_STATE_CHANGE,
+            f"container {c.name} of task {task.id} STOPPED (exit {ev.exit_code})",
+            cluster_arn=task.cluster_arn,
+            subject=task.arn,
+            container=c.name,
+            lastStatus="STOPPED",
+            exitCode=ev.exit_code,
+            reason=ev.reason,
+        )
+        if task.desired_status == "RUNNING":
+            if ev.start_failed:
+                self.stop(task, "TaskFailedToStart", ev.reason or "TaskFailedToStart")
+            elif c.essential:
+                self.stop(task, "EssentialContainerExited", "Essential container in task exited")
+        if task.last_status is S.STOPPING and all(x.last_status == "STOPPED" for x in task.containers):
+            self._all_stopped(task)
+
+    def _reconcile_inventory(
+        self, instance_arn: str, inventory: dict[str, dict[str, base.ContainerState]]
+    ) -> None:
+        """After a reconnect: containers ECS thinks are running but the host no longer has."""
+        for task in list(self.store.tasks.values()):
+            if task.container_instance_arn != instance_arn or task.last_status is S.STOPPED:
+                continue
+            if task.last_status in (S.PROVISIONING,):
+                continue
+            there = inventory.get(task.arn, {})
+            for c in task.containers:
+                if c.last_status == "RUNNING" and there.get(c.name) is not base.ContainerState.RUNNING:
+                    self.apply_event(
+                        base.ContainerEvent(
+                            task.arn, c.name, base.ContainerState.STOPPED, exit_code=137,
+                            reason="DockerContainerNotFound: the container is gone from the host",
+                        )
+                    )
+
+    # -- the runtime's view of a task ----------------------------------------------------------
+    def spec(self, task: task_mod.Task) -> base.TaskSpec:
+        td = task.task_definition
+        overrides = {
+            str(o.get("name")): o
+            for o in task.overrides.get("containerOverrides", []) or []  # type: ignore[union-attr]
+            if isinstance(o, dict)
+        }
+        containers = []
+        for c in td.containers:
+            o = overrides.get(c.name, {})
+            env = dict(c.environment)
+            env.update({str(e["name"]): str(e.get("value", "")) for e in o.get("environment", [])})
+            env.setdefault("ECS_TASK_ARN", task.arn)
+            env.setdefault("ECS_CONTAINER_NAME", c.name)
+            env.setdefault("ECS_CLUSTER", task.cluster_arn.rsplit("/", 1)[1])
+            hc = c.health_check
+            containers.append(
+                base.ContainerSpec(
+                    name=c.name,
+                    image=c.image,
+                    cpu=int(o.get("cpu", c.cpu)),
+                    memory=o.get("memory", c.memory),
+                    memory_reservation=o.get("memoryReservation", c.memory_reservation),
+                    essential=c.essential,
+                    command=tuple(o["command"]) if o.get("command") else c.command,
+                    entry_point=c.entry_point,
+                    environment=tuple(sorted(env.items())),
+                    ports=tuple(
+                        base.PortSpec(p.container_port, p.host_port, p.protocol) for p in c.port_mappings
+                    ),
+                    links=c.links,
+                    depends_on=c.depends_on,
+                    health_check=(
+                        base.HealthCheckSpec(hc.command, hc.interval, hc.timeout, hc.retries, hc.start_period)
+                        if hc is not None
+                        else None
+                    ),
+                    stop_timeout=c.stop_timeout,
+                    docker_labels=c.docker_labels,
+                    privileged=c.privileged,
+                    user=c.user,
+                    working_directory=c.working_directory,
+                    mount_points=tuple(
+                        (m.source_volume, m.container_path, m.read_only) for m in c.mount_points
+                    ),
+                )
+            )
+        inst_id = task.container_instance_arn.rsplit("/", 1)[1]
+        return base.TaskSpec(
+            task_arn=task.arn,
+            task_id=task.id,
+            cluster=task.cluster_arn.rsplit("/", 1)[1],
+            instance_id=inst_id,
+            task_definition_arn=td.arn,
+            family=td.family,
+            network_mode=td.network_mode,
+            containers=tuple(containers),
+            service_name=task.service_name,
+            group=task.group,
+            volumes=tuple((v.name, v.host_source_path) for v in td.volumes),
+        )

@@ -1,0 +1,336 @@
+"""Task placement: which container instance gets the next task, and why.
+
+ECS places a task in four steps (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html):
+
+1. keep the instances that can take it: ACTIVE, agent connected, enough CPU and memory, its
+   static host ports free;
+2. keep those that satisfy the placement constraints (``distinctInstance``, ``memberOf`` with a
+   cluster query language expression): constraints are binding;
+3. rank what is left by the placement strategies, in order, each one breaking the ties of the
+   one before (``spread`` on any field, ``binpack`` on cpu or memory, ``random``);
+4. take the best.
+
+Every rejected instance keeps the reason it failed first, in that order (AGENT, RESOURCE:CPU,
+RESOURCE:MEMORY, RESOURCE:PORTS, then the constraint), which is what RunTask's ``failures`` and
+the service event's "closest matching" instance report.
+
+``ClusterIndex`` keeps the numbers placement needs as numpy arrays (one slot per instance, in
+registration order) so that a decision over a thousand instances is a few vector operations. The
+engine updates it whenever it changes an instance; ``place`` itself only reads it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ecsedu.engine import query
+from ecsedu.model import container_instance as ci_mod
+
+__all__ = [
+    "ClusterIndex",
+    "PlacementDecision",
+    "PlacementRequest",
+    "place",
+    "rank_for_stop",
+]
+
+#: Stage at which an instance was rejected; higher means it got further ("closer").
+NOT_ACTIVE, AGENT, CPU, MEMORY, PORTS, CONSTRAINT, FITS = range(7)
+STAGE_REASON = {
+    NOT_ACTIVE: "INACTIVE",
+    AGENT: "AGENT",
+    CPU: "RESOURCE:CPU",
+    MEMORY: "RESOURCE:MEMORY",
+    PORTS: "RESOURCE:PORTS",
+}
+#: Default number of instances up to which a decision records every instance's reason.
+EXPLAIN_LIMIT = 64
+
+Strategy = tuple[str, str | None]  # (type, field)
+Constraint = tuple[str, str | None]  # (type, expression)
+
+SERVICE_DEFAULT_STRATEGY: tuple[Strategy, ...] = (
+    ("spread", "attribute:ecs.availability-zone"),
+    ("spread", "instanceId"),
+)
+RUN_TASK_DEFAULT_STRATEGY: tuple[Strategy, ...] = (("random", None),)
+
+
+@dataclass(frozen=True)
+class PlacementRequest:
+    """What one task needs from an instance."""
+
+    cpu: int
+    memory: int
+    group: str
+    ports: tuple[str, ...] = ()
+    ports_udp: tuple[str, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    strategies: tuple[Strategy, ...] = RUN_TASK_DEFAULT_STRATEGY
+    operation: str = "RunTask"
+
+
+@dataclass(frozen=True)
+class PlacementDecision:
+    """The outcome of placing one task.
+
+    ``instance`` is the chosen instance's index in the cluster (None if nothing fits).
+    ``rejected`` counts rejections by reason; ``reasons`` maps instance id → reason for every
+    instance when the cluster is small enough to explain in full (``EXPLAIN_LIMIT``).
+    ``closest`` is (instance index, reason) of the instance that got furthest, for the service
+    event "The closest matching (container-instance …)".
+    """
+
+    instance: int | None
+    candidates: int
+    rejected: dict[str, int]
+    reasons: dict[str, str] = field(default_factory=dict)
+    closest: tuple[int, str] | None = None
+    strategy: tuple[Strategy, ...] = ()
+
+
+class ClusterIndex:
+    """Placement's view of one cluster's instances, as arrays indexed by registration order."""
+
+    def __init__(self) -> None:
+        self.instances: list[ci_mod.ContainerInstance] = []
+        self.cpu: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self.mem: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self.active: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self.connected: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self.groups: dict[str, npt.NDArray[np.int64]] = {}
+        self._attr_codes: dict[str, npt.NDArray[np.int64]] = {}
+
+    def __len__(self) -> int:
+        return len(self.instances)
+
+    def add(self, instance: ci_mod.ContainerInstance) -> None:
+        instance.index = len(self.instances)
+        self.instances.append(instance)
+        self.cpu = np.append(self.cpu, instance.remaining_cpu)
+        self.mem = np.append(self.mem, instance.remaining_memory)
+        self.active = np.append(self.active, instance.status == "ACTIVE")
+        self.connected = np.append(self.connected, instance.agent_connected)
+        for name, counts in self.groups.items():
+            self.groups[name] = np.append(counts, 0)
+        self._attr_codes.clear()
+
+    def update(self, instance: ci_mod.ContainerInstance) -> None:
+        """Refresh one instance's numbers after the engine changed it."""
+        i = instance.index
+        self.cpu[i] = instance.remaining_cpu
+        self.mem[i] = instance.remaining_memory
+        self.active[i] = instance.status == "ACTIVE"
+        self.connected[i] = instance.agent_connected
+
+    def attributes_changed(self) -> None:
+        self._attr_codes.clear()
+
+    def group_counts(self, group: str) -> npt.NDArray[np.int64]:
+        counts = self.groups.get(group)
+        if counts is None:
+            counts = np.zeros(len(self.instances), dtype=np.int64)
+            self.groups[group] = counts
+        return counts
+
+    def count_task(self, group: str, index: int, delta: int) -> None:
+        self.group_counts(group)[index] += delta
+
+    def codes(self, field_name: str) -> npt.NDArray[np.int64]:
+        """Integer code per instance for a spread field (equal values share a code)."""
+        codes = self._attr_codes.get(field_name)
+        if codes is None:
+            seen: dict[str | None, int] = {}
+            values = [field_value(inst, field_name) for inst in self.instances]
+            codes = np.array([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
+            self._attr_codes[field_name] = codes
+        return codes
+
+
+def field_value(instance: ci_mod.ContainerInstance, field_name: str) -> str | None:
+    """The value a ``spread`` field takes on an instance."""
+    if field_name in ("instanceId", "host"):
+        return instance.id
+    if field_name.startswith("attribute:"):
+        return instance.attribute(field_name[len("attribute:") :])
+    return None
+
+
+def place(
+    index: ClusterIndex,
+    request: PlacementRequest,
+    rng: random.Random,
+    *,
+    explain_limit: int = EXPLAIN_LIMIT,
+) -> PlacementDecision:
+    """Choose an instance for one task. Reads ``index``; changes nothing."""
+    n = len(index)
+    if n == 0:
+        return PlacementDecision(None, 0, {})
+    stage = np.full(n, FITS, dtype=np.int64)
+    stage[~index.active] = NOT_ACTIVE
+    ok = index.active.copy()
+    stage[ok & ~index.connected] = AGENT
+    ok &= index.connected
+    bad = ok & (index.cpu < request.cpu)
+    stage[bad] = CPU
+    ok &= ~bad
+    bad = ok & (index.mem < request.memory)
+    stage[bad] = MEMORY
+    ok &= ~bad
+    survivors: Sequence[int] = np.flatnonzero(ok).tolist()
+    constraint_reason: dict[int, str] = {}
+    if request.ports or request.ports_udp:
+        kept = []
+        for i in survivors:
+            inst = index.instances[i]
+            if _ports_clash(inst, request):
+                stage[i] = PORTS
+            else:
+                kept.append(i)
+        survivors = kept
+    if request.constraints and survivors:
+        kept = []
+        for i in survivors:
+            why = constraint_failure(index, i, request)
+            if why is None:
+                kept.append(i)
+            else:
+                stage[i] = CONSTRAINT
+                constraint_reason[i] = why
+        survivors = kept
+
+    def reason_of(i: int) -> str:
+        s = int(stage[i])
+        return constraint_reason[i] if s == CONSTRAINT else STAGE_REASON.get(s, "FITS")
+
+    rejected: dict[str, int] = {}
+    values, counts = np.unique(stage, return_counts=True)
+    for s, c in zip(values.tolist(), counts.tolist(), strict=True):
+        if s == CONSTRAINT:
+            for why in constraint_reason.values():
+                rejected[why] = rejected.get(why, 0) + 1
+        elif s != FITS:
+            rejected[STAGE_REASON[s]] = c
+    reasons = (
+        {index.instances[i].id: reason_of(i) for i in range(n)} if n <= explain_limit else {}
+    )
+    if not survivors:
+        eligible = stage > NOT_ACTIVE
+        closest = None
+        if eligible.any():
+            best = int(np.argmax(np.where(eligible, stage, -1)))
+            closest = (best, reason_of(best))
+        return PlacementDecision(None, 0, rejected, reasons, closest, request.strategies)
+    chosen = rank(index, np.array(survivors, dtype=np.int64), request, rng)
+    return PlacementDecision(
+        chosen, len(survivors), rejected, reasons, None, request.strategies
+    )
+
+
+def rank(
+    index: ClusterIndex,
+    candidates: npt.NDArray[np.int64],
+    request: PlacementRequest,
+    rng: random.Random,
+) -> int:
+    """Apply the strategies in order as tie-breakers; the first candidate left wins."""
+    for kind, field_name in request.strategies:
+        if len(candidates) == 1:
+            break
+        if kind == "random":
+            return int(candidates[rng.randrange(len(candidates))])
+        if kind == "binpack":
+            values = (index.cpu if field_name == "cpu" else index.mem)[candidates]
+        elif kind == "spread" and field_name:
+            counts = index.group_counts(request.group)
+            if field_name in ("instanceId", "host"):
+                values = counts[candidates]
+            else:
+                codes = index.codes(field_name)
+                live = index.active & index.connected
+                per_value = np.bincount(codes[live], weights=counts[live], minlength=codes.max() + 1)
+                values = per_value[codes[candidates]]
+        else:
+            continue
+        candidates = candidates[values == values.min()]
+    return int(candidates[0])
+
+
+def _ports_clash(inst: ci_mod.ContainerInstance, request: PlacementRequest) -> bool:
+    if request.ports:
+        used = inst.used_ports("tcp")
+        if any(p in used for p in request.ports):
+            return True
+    if request.ports_udp:
+        used = inst.used_ports("udp")
+        if any(p in used for p in request.ports_udp):
+            return True
+    return False
+
+
+def constraint_failure(index: ClusterIndex, i: int, request: PlacementRequest) -> str | None:
+    inst = index.instances[i]
+    for kind, expression in request.constraints:
+        if kind == "distinctInstance":
+            if index.group_counts(request.group)[i] > 0:
+                return "DistinctInstance placement constraint unsatisfied."
+        elif kind == "memberOf" and expression:
+            if not query.compile_expression(expression, request.operation).matches(inst):
+                return "MemberOf placement constraint unsatisfied."
+    return None
+
+
+def rank_for_stop(
+    index: ClusterIndex,
+    tasks: Sequence[tuple[int, str]],
+    group: str,
+    strategies: Sequence[Strategy],
+    rng: random.Random,
+) -> list[int]:
+    """Order tasks (given as (instance index, task id)) for scale-in, best to stop first.
+
+    spread: the instance whose field value has the most tasks of the group goes first;
+    binpack: the instance with the most remaining of the resource goes first (keeps the
+    cluster packed); random: seeded shuffle. Returns positions into ``tasks``.
+    """
+    counts = index.group_counts(group)
+    keys: list[list[float]] = [[] for _ in tasks]
+    order = list(range(len(tasks)))
+    for kind, field_name in strategies:
+        if kind == "random":
+            shuffled = order[:]
+            rng.shuffle(shuffled)
+            for rank_, pos in enumerate(shuffled):
+                keys[pos].append(rank_)
+            continue
+        for pos, (i, _tid) in enumerate(tasks):
+            if kind == "binpack":
+                keys[pos].append(-float((index.cpu if field_name == "cpu" else index.mem)[i]))
+            elif kind == "spread" and field_name in ("instanceId", "host"):
+                keys[pos].append(-float(counts[i]))
+            elif kind == "spread" and field_name:
+                codes = index.codes(field_name)
+                keys[pos].append(-float(counts[codes == codes[i]].sum()))
+    return sorted(order, key=lambda pos: (keys[pos], tasks[pos][1]))
+
+
+def fits(index: ClusterIndex, i: int, request: PlacementRequest) -> str | None:
+    """Why instance ``i`` cannot take the task (None if it can). Used for DAEMON services."""
+    inst = index.instances[i]
+    if not index.active[i]:
+        return "INACTIVE"
+    if not index.connected[i]:
+        return "AGENT"
+    if index.cpu[i] < request.cpu:
+        return "RESOURCE:CPU"
+    if index.mem[i] < request.memory:
+        return "RESOURCE:MEMORY"
+    if _ports_clash(inst, request):
+        return "RESOURCE:PORTS"
+    return constraint_failure(index, i, request)

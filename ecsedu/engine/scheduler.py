@@ -1,0 +1,177 @@
+"""The service scheduler's decisions, as pure functions.
+
+Reconciliation is level-based (as in kopf and Kubernetes): every tick looks at what is running
+now and compares it with what the service wants, without remembering how it got there. Planning
+twice in a row without anything changing in between gives an empty plan the second time.
+
+``plan_replica`` implements ECS's rolling update rules
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html):
+``maximumPercent`` caps RUNNING + PENDING tasks at ``floor(desired × max / 100)`` and
+``minimumHealthyPercent`` keeps at least ``ceil(desired × min / 100)`` healthy tasks while old
+ones are stopped. Tasks of an older deployment, tasks on DRAINING instances and tasks that failed
+their health checks are *stale*: they are replaced within those two limits. A task counts as
+healthy once it has been RUNNING for 40 seconds, or once its essential containers' health checks
+pass.
+
+The control plane applies a plan (``ControlPlane._apply_plan``); this module touches nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "HEALTHY_AFTER_SECONDS",
+    "ServicePlan",
+    "StopWhy",
+    "TaskFacts",
+    "max_tasks",
+    "min_healthy_tasks",
+    "plan_daemon",
+    "plan_replica",
+]
+
+#: Without health checks or a load balancer, a task is healthy after 40 s RUNNING [bc].
+HEALTHY_AFTER_SECONDS = 40.0
+#: Service scheduler launch rate on EC2: at most 250 tasks per minute per service.
+LAUNCHES_PER_MINUTE = 250
+
+
+class StopWhy(str, enum.Enum):
+    SCALE_IN = "SCALE_IN"  # more tasks than desired
+    DEPLOYMENT = "DEPLOYMENT"  # replaced by a newer deployment
+    DRAINING = "DRAINING"  # its instance is DRAINING
+    UNHEALTHY = "UNHEALTHY"  # failed its container health checks
+    DAEMON_EXTRA = "DAEMON_EXTRA"  # a second daemon task on one instance
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What the planner knows about one of the service's tasks with desired status RUNNING."""
+
+    arn: str
+    deployment_id: str
+    instance: int  # index of its instance in the cluster
+    running: bool  # lastStatus RUNNING (or later while still desired RUNNING)
+    healthy: bool  # counts towards minimumHealthyPercent
+    unhealthy: bool = False  # an essential container reported UNHEALTHY
+    on_draining: bool = False
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    start: int = 0  # new tasks of the PRIMARY deployment to place
+    surplus: int = 0  # good tasks to stop for scale-in (the control plane ranks which)
+    stop: tuple[tuple[str, StopWhy], ...] = ()
+    start_on: tuple[int, ...] = ()  # DAEMON: instance indexes that need a task
+    deadlocked: bool = False  # deployment configuration forbids any progress
+
+    @property
+    def empty(self) -> bool:
+        return not (self.start or self.surplus or self.stop or self.start_on)
+
+
+def max_tasks(desired: int, maximum_percent: int) -> int:
+    """RUNNING + PENDING cap: rounded down."""
+    return math.floor(desired * maximum_percent / 100)
+
+
+def min_healthy_tasks(desired: int, minimum_healthy_percent: int) -> int:
+    """Healthy floor: rounded up."""
+    return math.ceil(desired * minimum_healthy_percent / 100)
+
+
+def stale_reason(t: TaskFacts, primary_id: str) -> StopWhy | None:
+    if t.unhealthy:
+        return StopWhy.UNHEALTHY
+    if t.on_draining:
+        return StopWhy.DRAINING
+    if t.deployment_id != primary_id:
+        return StopWhy.DEPLOYMENT
+    return None
+
+
+def plan_replica(
+    *,
+    desired: int,
+    minimum_healthy_percent: int,
+    maximum_percent: int,
+    primary_id: str,
+    tasks: Sequence[TaskFacts],
+    launch_budget: int,
+) -> ServicePlan:
+    """Decide starts and stops for a REPLICA service. Pure."""
+    stale = [(t, why) for t in tasks if (why := stale_reason(t, primary_id)) is not None]
+    good = [t for t in tasks if stale_reason(t, primary_id) is None]
+    stops: list[tuple[str, StopWhy]] = []
+    # Stale tasks that never got to RUNNING go at once: they hold no one's traffic.
+    for t, why in stale:
+        if not t.running:
+            stops.append((t.arn, why))
+    surplus = max(0, len(good) - desired)
+    alive_after = len(tasks) - len(stops) - surplus
+    need = desired - (len(good) - surplus)
+    room = max_tasks(desired, maximum_percent) - alive_after
+    start = max(0, min(need, room, launch_budget))
+    # Stale RUNNING tasks go within minimumHealthyPercent: unhealthy ones first.
+    floor = min_healthy_tasks(desired, minimum_healthy_percent)
+    stopped = {arn for arn, _ in stops}
+    healthy_now = sum(1 for t in tasks if t.healthy and t.arn not in stopped)
+    running_stale = sorted(
+        ((t, why) for t, why in stale if t.running),
+        key=lambda tw: (tw[0].healthy, tw[1] is not StopWhy.UNHEALTHY, tw[0].arn),
+    )
+    for t, why in running_stale:
+        if not t.healthy:
+            stops.append((t.arn, why))
+        elif healthy_now - 1 >= floor:
+            stops.append((t.arn, why))
+            healthy_now -= 1
+    in_flight = any(not t.running for t in good)
+    deadlocked = (
+        bool(running_stale)
+        and start == 0
+        and not stops
+        and not surplus
+        and need > 0
+        and launch_budget > 0
+        and not in_flight
+    )
+    return ServicePlan(start=start, surplus=surplus, stop=tuple(stops), deadlocked=deadlocked)
+
+
+def plan_daemon(
+    *,
+    primary_id: str,
+    eligible: Sequence[int],
+    draining: Sequence[int],
+    tasks: Sequence[TaskFacts],
+) -> ServicePlan:
+    """One task on every eligible instance; none on DRAINING ones; old revisions replaced.
+
+    DAEMON services roll with maximumPercent 100 / minimumHealthyPercent 0: the old task on an
+    instance is stopped first, and the new one starts once it is gone.
+    """
+    stops: list[tuple[str, StopWhy]] = []
+    by_instance: dict[int, list[TaskFacts]] = {}
+    for t in tasks:
+        by_instance.setdefault(t.instance, []).append(t)
+    drain = set(draining)
+    for inst, ts in sorted(by_instance.items()):
+        keep_one = inst not in drain
+        for t in sorted(ts, key=lambda t: (t.deployment_id != primary_id, t.arn)):
+            if not keep_one:
+                why = StopWhy.DRAINING if inst in drain else StopWhy.DAEMON_EXTRA
+                stops.append((t.arn, why))
+            elif t.unhealthy:
+                stops.append((t.arn, StopWhy.UNHEALTHY))
+            elif t.deployment_id != primary_id:
+                stops.append((t.arn, StopWhy.DEPLOYMENT))
+                keep_one = False
+            else:
+                keep_one = False
+    start_on = tuple(i for i in eligible if i not in by_instance and i not in drain)
+    return ServicePlan(stop=tuple(stops), start_on=start_on)

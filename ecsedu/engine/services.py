@@ -1,0 +1,416 @@
+"""The service scheduler at work: reconcile services on the clock and apply the plans.
+
+Whenever one of a service's tasks changes, its instances change or the service is updated, a
+reconcile is queued for the same instant (coalesced, after the other events of that instant);
+a sweep every 15 s reconciles everything anyway (level-based, so a sweep that finds nothing to
+do does nothing). Decisions come from ``scheduler.plan_*`` (pure); this module applies them and
+writes the service events in ECS's exact wording, newest first, at most 100, with duplicates
+suppressed (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html).
+"""
+
+from __future__ import annotations
+
+from ecsedu.engine import lifecycle as lifecycle_mod
+from ecsedu.engine import placement
+from ecsedu.engine import scheduler
+from ecsedu.engine import store as store_mod
+from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import events as events_mod
+from ecsedu.model import service as service_mod
+from ecsedu.model import task as task_mod
+from ecsedu.model import task_definition as td_mod
+
+__all__ = ["ServiceController"]
+
+S = task_mod.TaskStatus
+EV = events_mod.EventKind
+SWEEP_SECONDS = 15.0
+STEADY_REPORT_SECONDS = 6 * 3600.0
+MAX_EVENTS = 100
+TROUBLESHOOTING = "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+CLOSEST = {
+    "AGENT": "doesn't have the agent connected.",
+    "RESOURCE:CPU": "has insufficient CPU units available.",
+    "RESOURCE:MEMORY": "has insufficient memory available.",
+    "RESOURCE:PORTS": "is already using a port required by your task.",
+}
+
+
+def unable_to_place_message(service_name: str, instance_id: str | None, reason: str | None) -> str:
+    head = (
+        f"(service {service_name}) was unable to place a task because no container instance met "
+        "all of its requirements."
+    )
+    if instance_id is None or reason is None:
+        return f"{head} Reason: No Container Instances were found in your cluster. {TROUBLESHOOTING}"
+    phrase = CLOSEST.get(reason, f'encountered error "{reason}".')
+    return f"{head} The closest matching (container-instance {instance_id}) {phrase} {TROUBLESHOOTING}"
+
+
+class ServiceController:
+    def __init__(self, store: store_mod.Store, lifecycle: lifecycle_mod.Lifecycle) -> None:
+        self.store = store
+        self.lifecycle = lifecycle
+        self._queued: set[str] = set()
+        self._sweeping = False
+
+    # -- triggers ------------------------------------------------------------------------------
+    def start_sweeps(self) -> None:
+        if not self._sweeping:
+            self._sweeping = True
+            self.store.clock.schedule(SWEEP_SECONDS, self._sweep, priority=4)
+
+    def _sweep(self) -> None:
+        for service in list(self.store.services.values()):
+            if service.status != "INACTIVE":
+                self.reconcile(service)
+        self.store.clock.schedule(SWEEP_SECONDS, self._sweep, priority=4)
+
+    def request(self, service: service_mod.Service, delay: float = 0.0) -> None:
+        """Queue a reconcile of ``service`` (coalesced per instant)."""
+        if delay > 0:
+            self.store.clock.schedule(delay, lambda: self.request(service), priority=3)
+            return
+        if service.arn in self._queued:
+            return
+        self._queued.add(service.arn)
+
+        def run() -> None:
+            self._queued.discard(service.arn)
+            self.reconcile(service)
+
+        self.store.clock.schedule(0.0, run, priority=3)
+
+    def on_task_change(self, task: task_mod.Task) -> None:
+        service = self._service_of(task)
+        if service is None:
+            return
+        self.request(service)
+        if task.last_status is S.RUNNING and task.desired_status == "RUNNING":
+            self.request(service, scheduler.HEALTHY_AFTER_SECONDS)
+        if task.last_status is S.STOPPED:
+            self._count_failure(service, task)
+
+    def _service_of(self, task: task_mod.Task) -> service_mod.Service | None:
+        if task.service_name is None:
+            return None
+        cluster_name = task.cluster_arn.rsplit("/", 1)[1]
+        return self.store.services.get(
+            f"{store_mod.ARN_PREFIX}service/{cluster_name}/{task.service_name}"
+        )
+
+    # -- events --------------------------------------------------------------------------------
+    def event(self, service: service_mod.Service, message: str) -> None:
+        """Add a service event (newest first, ≤ 100), suppressing an immediate duplicate."""
+        if service.events and service.events[0].message == message:
+            return
+        now = self.store.clock.now
+        service.events.insert(0, service_mod.ServiceEvent(self.store.ids.uuid(), now, message))
+        del service.events[MAX_EVENTS:]
+        self.store.record(
+            EV.SERVICE_EVENT, message, cluster_arn=service.cluster_arn, subject=service.arn
+        )
+
+    # -- reconcile -----------------------------------------------------------------------------
+    def facts(self, service: service_mod.Service) -> list[scheduler.TaskFacts]:
+        now = self.store.clock.now
+        out = []
+        for t in self.store.tasks.values():
+            if t.service_name != service.name or t.cluster_arn != service.cluster_arn or not t.alive:
+                continue
+            inst = self.store.instances.get(t.container_instance_arn)
+            running = t.last_status is S.RUNNING
+            has_checks = any(c.essential and c.has_health_check for c in t.containers)
+            if has_checks:
+                healthy = running and t.health_status == "HEALTHY"
+            else:
+                healthy = (
+                    running
+                    and t.running_since is not None
+                    and now - t.running_since >= scheduler.HEALTHY_AFTER_SECONDS
+                )
+            out.append(
+                scheduler.TaskFacts(
+                    arn=t.arn,
+                    deployment_id=t.deployment_id or "",
+                    instance=inst.index if inst is not None else -1,
+                    running=running,
+                    healthy=healthy,
+                    unhealthy=t.health_status == "UNHEALTHY",
+                    on_draining=inst is not None and inst.status != "ACTIVE",
+                )
+            )
+        return out
+
+    def reconcile(self, service: service_mod.Service) -> scheduler.ServicePlan:
+        if service.status == "INACTIVE":
+            return scheduler.ServicePlan()
+        facts = self.facts(service)
+        now = self.store.clock.now
+        service.launches = [t for t in service.launches if now - t < 60.0]
+        budget = scheduler.LAUNCHES_PER_MINUTE - len(service.launches)
+        if now < service.throttled_until:
+            budget = 0
+        primary = service.primary
+        index = self.store.indexes[service.cluster_arn]
+        if service.scheduling_strategy == "DAEMON":
+            eligible, draining = self._daemon_instances(service, index)
+            service.desired_count = len(eligible) if service.status == "ACTIVE" else 0
+            primary.desired_count = service.desired_count
+            plan = scheduler.plan_daemon(
+                primary_id=primary.id, eligible=eligible if service.status == "ACTIVE" else [],
+                draining=draining, tasks=facts,
+            )
+            if service.status != "ACTIVE":
+                plan = scheduler.ServicePlan(
+                    stop=tuple((f.arn, scheduler.StopWhy.SCALE_IN) for f in facts)
+                )
+        else:
+            plan = scheduler.plan_replica(
+                desired=service.desired_count,
+                minimum_healthy_percent=service.minimum_healthy_percent,
+                maximum_percent=service.maximum_percent,
+                primary_id=primary.id,
+                tasks=facts,
+                launch_budget=max(0, budget),
+            )
+        self._apply(service, plan, facts, budget)
+        self._bookkeep(service)
+        return plan
+
+    def _daemon_instances(
+        self, service: service_mod.Service, index: placement.ClusterIndex
+    ) -> tuple[list[int], list[int]]:
+        eligible, draining = [], []
+        constraints = self._constraints(service)
+        for inst in index.instances:
+            if inst.status == "DRAINING":
+                draining.append(inst.index)
+            elif inst.status == "ACTIVE":
+                ok = all(
+                    placement.constraint_failure(
+                        index,
+                        inst.index,
+                        placement.PlacementRequest(0, 0, f"service:{service.name}", constraints=(c,)),
+                    )
+                    is None
+                    for c in constraints
+                    if c[0] == "memberOf"
+                )
+                if ok:
+                    eligible.append(inst.index)
+        return eligible, draining
+
+    def _constraints(self, service: service_mod.Service) -> tuple[placement.Constraint, ...]:
+        td = self.store.task_definition(service.primary.task_definition_arn, "CreateService")
+        own = tuple((str(c.get("type")), c.get("expression")) for c in service.placement_constraints)
+        from_td: tuple[placement.Constraint, ...] = ()
+        if td is not None:
+            from_td = tuple((k, e) for k, e in td.placement_constraints)
+        return own + from_td
+
+    def _request(self, service: service_mod.Service) -> placement.PlacementRequest:
+        td = self.store.task_definition(service.primary.task_definition_arn, "CreateService")
+        assert td is not None
+        uses_ports = td.network_mode in ("bridge", "host")
+        strategies = tuple(
+            (str(s.get("type")), s.get("field")) for s in service.placement_strategy
+        ) or placement.SERVICE_DEFAULT_STRATEGY
+        return placement.PlacementRequest(
+            cpu=td.reserved_cpu,
+            memory=td.reserved_memory,
+            group=f"service:{service.name}",
+            ports=tuple(str(p) for p in td.static_host_ports("tcp")) if uses_ports else (),
+            ports_udp=tuple(str(p) for p in td.static_host_ports("udp")) if uses_ports else (),
+            constraints=self._constraints(service),
+            strategies=strategies,
+            operation="CreateService",
+        )
+
+    def _apply(
+        self,
+        service: service_mod.Service,
+        plan: scheduler.ServicePlan,
+        facts: list[scheduler.TaskFacts],
+        budget: int,
+    ) -> None:
+        store = self.store
+        index = store.indexes[service.cluster_arn]
+        stopped: list[task_mod.Task] = []
+        for arn, why in plan.stop:
+            task = store.tasks[arn]
+            if self.lifecycle.stop(task, "ServiceSchedulerInitiated", self._stop_reason(service, task, why)):
+                stopped.append(task)
+        if plan.surplus:
+            good = [
+                f for f in facts
+                if scheduler.stale_reason(f, service.primary.id) is None
+            ]
+            pending = [f for f in good if not f.running]
+            running = [f for f in good if f.running]
+            order = placement.rank_for_stop(
+                index,
+                [(f.instance, f.arn) for f in running],
+                f"service:{service.name}",
+                self._request(service).strategies,
+                store.ids.rng,
+            )
+            chosen = pending + [running[i] for i in order]
+            for f in chosen[: plan.surplus]:
+                task = store.tasks[f.arn]
+                if self.lifecycle.stop(
+                    task, "ServiceSchedulerInitiated", self._stop_reason(service, task, scheduler.StopWhy.SCALE_IN)
+                ):
+                    stopped.append(task)
+        if stopped:
+            ids = " ".join(f"(task {t.id})" for t in stopped)
+            self.event(service, f"(service {service.name}) has stopped {len(stopped)} running tasks: {ids}.")
+        started: list[task_mod.Task] = []
+        if plan.start or plan.start_on:
+            request = self._request(service)
+            td = store.task_definition(service.primary.task_definition_arn, "CreateService")
+            assert td is not None
+            targets: list[int | None] = list(plan.start_on) if plan.start_on else [None] * plan.start
+            for target in targets[: max(0, budget)]:
+                if target is None:
+                    decision = placement.place(index, request, store.ids.rng, explain_limit=store.explain_limit)
+                    chosen_index = decision.instance
+                    self._record_placement(service, decision, index)
+                    if chosen_index is None:
+                        closest = decision.closest
+                        self.event(
+                            service,
+                            unable_to_place_message(
+                                service.name,
+                                index.instances[closest[0]].id if closest else None,
+                                closest[1] if closest else None,
+                            ),
+                        )
+                        break
+                else:
+                    why = placement.fits(index, target, request)
+                    if why is not None:
+                        if why not in ("INACTIVE",):
+                            self.event(
+                                service,
+                                unable_to_place_message(service.name, index.instances[target].id, why),
+                            )
+                        continue
+                    chosen_index = target
+                inst = index.instances[chosen_index]
+                started.append(self._launch(service, inst, td))
+        if started:
+            ids = " ".join(f"(task {t.id})" for t in started)
+            self.event(service, f"(service {service.name}) has started {len(started)} tasks: {ids}.")
+        if plan.deadlocked:
+            self.event(
+                service,
+                f"(service {service.name}) was unable to stop or start tasks during a deployment "
+                "because of the service deployment configuration. Update the minimumHealthyPercent "
+                "or maximumPercent value and try again.",
+            )
+
+    def _launch(
+        self, service: service_mod.Service, inst: ci_mod.ContainerInstance, td: td_mod.TaskDefinition
+    ) -> task_mod.Task:
+        service.launches.append(self.store.clock.now)
+        return self.lifecycle.create(
+            cluster_arn=service.cluster_arn,
+            instance=inst,
+            td=td,
+            group=f"service:{service.name}",
+            started_by=service.primary.id,
+            service_name=service.name,
+            deployment_id=service.primary.id,
+        )
+
+    def _record_placement(
+        self, service: service_mod.Service, decision: placement.PlacementDecision, index: placement.ClusterIndex
+    ) -> None:
+        chosen = index.instances[decision.instance].id if decision.instance is not None else None
+        self.store.record(
+            EV.PLACEMENT,
+            f"service {service.name}: "
+            + (f"placed on {chosen}" if chosen else "no container instance met all requirements"),
+            cluster_arn=service.cluster_arn,
+            subject=service.arn,
+            instance=chosen,
+            candidates=decision.candidates,
+            rejected=decision.rejected,
+            reasons=decision.reasons,
+            strategy=[list(s) for s in decision.strategy],
+        )
+
+    def _stop_reason(self, service: service_mod.Service, task: task_mod.Task, why: scheduler.StopWhy) -> str:
+        if why is scheduler.StopWhy.UNHEALTHY:
+            return "Task failed container health checks"
+        if why is scheduler.StopWhy.DRAINING:
+            # our wording (ECS's exact text for drained tasks is not documented)
+            return f"Service {service.name}: container instance is in DRAINING state"
+        return f"Scaling activity initiated by (deployment {task.deployment_id or service.primary.id})"
+
+    def _count_failure(self, service: service_mod.Service, task: task_mod.Task) -> None:
+        """Tasks that stop without ever RUNNING slow the scheduler down (up to 15 minutes)."""
+        if task.reached_running or task.stop_code == "ServiceSchedulerInitiated":
+            return
+        service.consecutive_start_failures += 1
+        for d in service.deployments:
+            if d.id == task.deployment_id:
+                d.failed_tasks += 1
+        k = service.consecutive_start_failures
+        if k >= 3:
+            backoff = min(900.0, 10.0 * 2 ** (k - 3))
+            service.throttled_until = self.store.clock.now + backoff
+            self.event(service, f"(service {service.name}) is unable to consistently start tasks successfully.")
+            self.request(service, backoff)
+
+    def _bookkeep(self, service: service_mod.Service) -> None:
+        """Retire replaced deployments, complete the rollout, report steady state."""
+        alive_by_deployment: dict[str, int] = {}
+        for t in self.store.tasks.values():
+            if t.service_name == service.name and t.cluster_arn == service.cluster_arn and t.alive:
+                key = t.deployment_id or ""
+                alive_by_deployment[key] = alive_by_deployment.get(key, 0) + 1
+        primary = service.primary
+        now = self.store.clock.now
+        kept = [primary]
+        for d in service.deployments[1:]:
+            remaining = alive_by_deployment.get(d.id, 0)
+            if remaining == 0 and d.running_count == 0 and d.pending_count == 0:
+                d.status = "INACTIVE"
+                self.store.record(
+                    EV.DEPLOYMENT_STATE_CHANGE, f"deployment {d.id} INACTIVE",
+                    cluster_arn=service.cluster_arn, subject=service.arn,
+                )
+                continue
+            d.desired_count = remaining
+            kept.append(d)
+        service.deployments = kept
+        if service.status == "DRAINING":
+            if not any(
+                t.service_name == service.name and t.cluster_arn == service.cluster_arn
+                and t.last_status not in (S.STOPPING, S.DEPROVISIONING, S.STOPPED)
+                for t in self.store.tasks.values()
+            ):
+                service.status = "INACTIVE"
+                self.store.record(
+                    EV.SERVICE_EVENT, f"service {service.name} INACTIVE",
+                    cluster_arn=service.cluster_arn, subject=service.arn,
+                )
+            return
+        settled = (
+            len(service.deployments) == 1
+            and primary.running_count == service.desired_count
+            and alive_by_deployment.get(primary.id, 0) == service.desired_count
+            and service.pending_count == 0
+        )
+        if settled and primary.rollout_state == "IN_PROGRESS":
+            primary.rollout_state = "COMPLETED"
+            primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
+            primary.updated_at = now
+            self.event(service, f"(service {service.name}) (deployment {primary.id}) deployment completed.")
+        steady = settled and service.running_count == service.desired_count
+        if steady and (not service.steady or now - service.last_steady_report >= STEADY_REPORT_SECONDS):
+            service.last_steady_report = now
+            self.event(service, f"(service {service.name}) has reached a steady state.")
+        service.steady = steady

@@ -1,0 +1,117 @@
+"""Everything the engine knows, in one place, plus the event log.
+
+``Store`` is plain data (dicts of model objects in creation order) with lookups that raise the
+ECS error a real endpoint would. The lifecycle, service and API modules all work on one Store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecsedu import clock as clock_mod
+from ecsedu import errors
+from ecsedu import ids as ids_mod
+from ecsedu.agent import agent as agent_mod
+from ecsedu.engine import placement
+from ecsedu.model import cluster as cluster_mod
+from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import events as events_mod
+from ecsedu.model import service as service_mod
+from ecsedu.model import snapshot
+from ecsedu.model import task as task_mod
+from ecsedu.model import task_definition as td_mod
+
+__all__ = ["Store"]
+
+ARN_PREFIX = f"arn:aws:ecs:{ids_mod.REGION}:{ids_mod.ACCOUNT}:"
+
+
+@dataclass
+class Store:
+    clock: clock_mod.Clock
+    ids: ids_mod.IdFactory
+    runtime_name: str = "simulated"
+    clusters: dict[str, cluster_mod.Cluster] = field(default_factory=dict)  # by ARN
+    indexes: dict[str, placement.ClusterIndex] = field(default_factory=dict)  # by cluster ARN
+    instances: dict[str, ci_mod.ContainerInstance] = field(default_factory=dict)
+    agents: dict[str, agent_mod.ContainerAgent] = field(default_factory=dict)
+    families: dict[str, list[td_mod.TaskDefinition]] = field(default_factory=dict)
+    td_requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # by TD ARN
+    td_tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    tasks: dict[str, task_mod.Task] = field(default_factory=dict)
+    services: dict[str, service_mod.Service] = field(default_factory=dict)
+    log: list[snapshot.EventView] = field(default_factory=list)
+    explain_limit: int = placement.EXPLAIN_LIMIT
+
+    # -- the event log -------------------------------------------------------------------------
+    def record(
+        self,
+        kind: events_mod.EventKind,
+        message: str,
+        *,
+        cluster_arn: str | None = None,
+        subject: str | None = None,
+        **detail: object,
+    ) -> None:
+        self.log.append(
+            snapshot.EventView(
+                seq=len(self.log),
+                time=self.clock.now,
+                kind=kind.value,
+                cluster_arn=cluster_arn,
+                subject=subject,
+                message=message,
+                detail=tuple(detail.items()),
+            )
+        )
+
+    # -- lookups that answer like ECS ----------------------------------------------------------
+    def cluster(self, ref: str | None, operation: str) -> cluster_mod.Cluster:
+        name = ref or "default"
+        arn = name if name.startswith(ARN_PREFIX) else f"{ARN_PREFIX}cluster/{name}"
+        c = self.clusters.get(arn)
+        if c is None or c.status != "ACTIVE":
+            raise errors.ecs_error("ClusterNotFoundException", "Cluster not found.", operation)
+        return c
+
+    def find_cluster(self, ref: str) -> cluster_mod.Cluster | None:
+        arn = ref if ref.startswith(ARN_PREFIX) else f"{ARN_PREFIX}cluster/{ref}"
+        return self.clusters.get(arn)
+
+    def instance_arn(self, cluster: cluster_mod.Cluster, ref: str) -> str:
+        if ref.startswith(ARN_PREFIX):
+            return ref
+        return f"{ARN_PREFIX}container-instance/{cluster.name}/{ref}"
+
+    def task_arn(self, cluster: cluster_mod.Cluster, ref: str) -> str:
+        if ref.startswith(ARN_PREFIX):
+            return ref
+        return f"{ARN_PREFIX}task/{cluster.name}/{ref}"
+
+    def service_arn(self, cluster: cluster_mod.Cluster, ref: str) -> str:
+        if ref.startswith(ARN_PREFIX):
+            return ref
+        return f"{ARN_PREFIX}service/{cluster.name}/{ref}"
+
+    def task_definition(
+        self, ref: str, operation: str, *, allow_inactive: bool = True
+    ) -> td_mod.TaskDefinition | None:
+        """Resolve ``family``, ``family:revision`` or an ARN; None if there is no such thing."""
+        text = ref.split(":task-definition/", 1)[1] if ":task-definition/" in ref else ref
+        family, _, rev = text.partition(":")
+        revisions = self.families.get(family)
+        if not revisions:
+            return None
+        if not rev:
+            active = [td for td in revisions if td.status == "ACTIVE"]
+            return active[-1] if active else None
+        if not rev.isdigit() or not 1 <= int(rev) <= len(revisions):
+            return None
+        return revisions[int(rev) - 1]
+
+    def replace_task_definition(self, td: td_mod.TaskDefinition) -> None:
+        self.families[td.family][td.revision - 1] = td
+
+    def tasks_in(self, cluster_arn: str) -> list[task_mod.Task]:
+        return [t for t in self.tasks.values() if t.cluster_arn == cluster_arn]

@@ -1,0 +1,145 @@
+"""Engine state → ``Snapshot``: the frozen views renderers and widgets read."""
+
+from __future__ import annotations
+
+from ecsedu.engine import store as store_mod
+from ecsedu.model import snapshot as snap
+from ecsedu.model import task as task_mod
+
+__all__ = ["snapshot"]
+
+
+def _task(t: task_mod.Task) -> snap.TaskView:
+    td = t.task_definition
+    return snap.TaskView(
+        arn=t.arn,
+        id=t.id,
+        cluster_arn=t.cluster_arn,
+        task_definition_arn=td.arn,
+        family=td.family,
+        revision=td.revision,
+        container_instance_arn=t.container_instance_arn,
+        last_status=t.last_status.value,
+        desired_status=t.desired_status,
+        group=t.group,
+        started_by=t.started_by,
+        service_name=t.service_name,
+        deployment_id=t.deployment_id,
+        health_status=t.health_status,
+        cpu=t.cpu,
+        memory=t.memory,
+        containers=tuple(
+            snap.ContainerView(
+                name=c.name,
+                image=c.image,
+                last_status=c.last_status,
+                essential=c.essential,
+                cpu=c.cpu,
+                memory=c.memory,
+                memory_reservation=c.memory_reservation,
+                exit_code=c.exit_code,
+                reason=c.reason,
+                health_status=c.health_status,
+                network_bindings=tuple(
+                    snap.PortBindingView(cp, hp, proto, ip) for cp, hp, proto, ip in c.bindings
+                ),
+                runtime_id=c.runtime_id,
+            )
+            for c in t.containers
+        ),
+        created_at=t.created_at,
+        started_at=t.started_at,
+        stopping_at=t.stopping_at,
+        stopped_at=t.stopped_at,
+        stop_code=t.stop_code,
+        stopped_reason=t.stopped_reason,
+        version=t.version,
+    )
+
+
+def snapshot(store: store_mod.Store) -> snap.Snapshot:
+    clusters = tuple(
+        snap.ClusterView(
+            arn=c.arn,
+            name=c.name,
+            status=c.status,
+            registered_container_instances_count=c.registered_container_instances_count,
+            running_tasks_count=c.running_tasks_count,
+            pending_tasks_count=c.pending_tasks_count,
+            active_services_count=c.active_services_count,
+        )
+        for c in store.clusters.values()
+    )
+    instances = tuple(
+        snap.InstanceView(
+            arn=i.arn,
+            id=i.id,
+            cluster_arn=i.cluster_arn,
+            ec2_instance_id=i.ec2_instance_id,
+            status=i.status,
+            agent_connected=i.agent_connected,
+            registered_cpu=i.registered_cpu,
+            registered_memory=i.registered_memory,
+            remaining_cpu=i.remaining_cpu,
+            remaining_memory=i.remaining_memory,
+            attributes=tuple(sorted((k, v) for k, v in i.attributes.items())),
+            running_tasks_count=i.running_tasks_count,
+            pending_tasks_count=i.pending_tasks_count,
+            availability_zone=i.availability_zone,
+            registered_at=i.registered_at,
+            reserved_ports=tuple(sorted(i.ports, key=int)),
+            docker_host=i.docker_host,
+            address=i.address,
+        )
+        for i in store.instances.values()
+    )
+    task_definitions = tuple(td.to_view() for revs in store.families.values() for td in revs)
+    services = tuple(
+        snap.ServiceView(
+            arn=s.arn,
+            name=s.name,
+            cluster_arn=s.cluster_arn,
+            status=s.status,
+            task_definition_arn=s.task_definition_arn,
+            desired_count=s.desired_count,
+            running_count=s.running_count,
+            pending_count=s.pending_count,
+            scheduling_strategy=s.scheduling_strategy,
+            launch_type=s.launch_type,
+            minimum_healthy_percent=s.minimum_healthy_percent,
+            maximum_percent=s.maximum_percent,
+            deployments=tuple(
+                snap.DeploymentView(
+                    id=d.id,
+                    status=d.status,
+                    task_definition_arn=d.task_definition_arn,
+                    desired_count=d.desired_count,
+                    running_count=d.running_count,
+                    pending_count=d.pending_count,
+                    failed_tasks=d.failed_tasks,
+                    rollout_state=d.rollout_state,
+                    rollout_state_reason=d.rollout_state_reason,
+                    created_at=d.created_at,
+                )
+                for d in s.deployments
+            ),
+            events=tuple(snap.ServiceEventView(e.id, e.created_at, e.message) for e in s.events),
+            created_at=s.created_at,
+            scaling=(
+                snap.ScalingView(s.min_capacity, s.max_capacity)
+                if s.min_capacity is not None and s.max_capacity is not None
+                else None
+            ),
+        )
+        for s in store.services.values()
+    )
+    return snap.Snapshot(
+        time=store.clock.now,
+        runtime=store.runtime_name,
+        clusters=clusters,
+        instances=instances,
+        task_definitions=task_definitions,
+        tasks=tuple(_task(t) for t in store.tasks.values()),
+        services=services,
+        events=tuple(store.log),
+    )

@@ -1,0 +1,271 @@
+"""An immutable view of the whole engine state: the only thing renderers and widgets read.
+
+``ecs.snapshot()`` copies the live model into these frozen dataclasses (snake_case, typed, no
+wire dicts). A snapshot never changes after it is taken, and taking one never changes the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ClusterView",
+    "ContainerDefinitionView",
+    "ContainerView",
+    "DeploymentView",
+    "EventView",
+    "InstanceView",
+    "PortBindingView",
+    "ScalingView",
+    "ServiceEventView",
+    "ServiceView",
+    "Snapshot",
+    "TaskDefinitionView",
+    "TaskView",
+]
+
+
+@dataclass(frozen=True)
+class PortBindingView:
+    container_port: int
+    host_port: int
+    protocol: str = "tcp"
+    host_ip: str = "0.0.0.0"
+
+
+@dataclass(frozen=True)
+class ContainerDefinitionView:
+    name: str
+    image: str
+    cpu: int
+    memory: int | None
+    memory_reservation: int | None
+    essential: bool
+    port_mappings: tuple[PortBindingView, ...] = ()
+    links: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskDefinitionView:
+    arn: str
+    family: str
+    revision: int
+    status: str  # ACTIVE | INACTIVE
+    network_mode: str
+    cpu: int  # reserved CPU units per task (what placement subtracts)
+    memory: int  # reserved MiB per task (what placement subtracts)
+    containers: tuple[ContainerDefinitionView, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}:{self.revision}"
+
+
+@dataclass(frozen=True)
+class ContainerView:
+    name: str
+    image: str
+    last_status: str  # PENDING | RUNNING | STOPPED
+    essential: bool
+    cpu: int
+    memory: int | None
+    memory_reservation: int | None
+    exit_code: int | None = None
+    reason: str | None = None
+    health_status: str = "UNKNOWN"
+    network_bindings: tuple[PortBindingView, ...] = ()
+    runtime_id: str | None = None  # e.g. the Docker container id
+
+
+@dataclass(frozen=True)
+class TaskView:
+    arn: str
+    id: str
+    cluster_arn: str
+    task_definition_arn: str
+    family: str
+    revision: int
+    container_instance_arn: str | None
+    last_status: str
+    desired_status: str
+    group: str
+    started_by: str | None
+    service_name: str | None
+    deployment_id: str | None
+    health_status: str
+    cpu: int
+    memory: int
+    containers: tuple[ContainerView, ...]
+    created_at: float
+    started_at: float | None = None
+    stopping_at: float | None = None
+    stopped_at: float | None = None
+    stop_code: str | None = None
+    stopped_reason: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    arn: str
+    id: str
+    cluster_arn: str
+    ec2_instance_id: str
+    status: str  # ACTIVE | DRAINING | INACTIVE
+    agent_connected: bool
+    registered_cpu: int
+    registered_memory: int
+    remaining_cpu: int
+    remaining_memory: int
+    attributes: tuple[tuple[str, str | None], ...]
+    running_tasks_count: int
+    pending_tasks_count: int
+    availability_zone: str | None
+    registered_at: float
+    reserved_ports: tuple[str, ...] = ()
+    docker_host: str | None = None
+    address: str | None = None  # host address published ports bind to (docker runtime)
+
+    @property
+    def reserved_cpu(self) -> int:
+        return self.registered_cpu - self.remaining_cpu
+
+    @property
+    def reserved_memory(self) -> int:
+        return self.registered_memory - self.remaining_memory
+
+    def attribute(self, name: str) -> str | None:
+        for key, value in self.attributes:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class DeploymentView:
+    id: str
+    status: str  # PRIMARY | ACTIVE | INACTIVE
+    task_definition_arn: str
+    desired_count: int
+    running_count: int
+    pending_count: int
+    failed_tasks: int
+    rollout_state: str  # IN_PROGRESS | COMPLETED | FAILED
+    rollout_state_reason: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class ServiceEventView:
+    id: str
+    created_at: float
+    message: str
+
+
+@dataclass(frozen=True)
+class AlarmView:
+    """A CloudWatch-style alarm that scales a service (filled in once autoscaling exists)."""
+
+    name: str
+    comparison: str  # GreaterThanThreshold | LessThanThreshold
+    threshold: float
+    metric: str
+    state: str  # OK | ALARM | INSUFFICIENT_DATA
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class ScalingView:
+    """A service's scaling bounds (Application Auto Scaling's min/max capacity) and alarms."""
+
+    min_capacity: int
+    max_capacity: int
+    alarms: tuple[AlarmView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    arn: str
+    name: str
+    cluster_arn: str
+    status: str  # ACTIVE | DRAINING | INACTIVE
+    task_definition_arn: str
+    desired_count: int
+    running_count: int
+    pending_count: int
+    scheduling_strategy: str  # REPLICA | DAEMON
+    launch_type: str
+    minimum_healthy_percent: int
+    maximum_percent: int
+    deployments: tuple[DeploymentView, ...]
+    events: tuple[ServiceEventView, ...]  # newest first, as DescribeServices returns them
+    created_at: float
+    scaling: ScalingView | None = None
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    arn: str
+    name: str
+    status: str
+    registered_container_instances_count: int
+    running_tasks_count: int
+    pending_tasks_count: int
+    active_services_count: int
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One entry of ``ecs.events()``: what happened, when, to what, and the details."""
+
+    seq: int
+    time: float
+    kind: str  # see ecsedu.model.events.EventKind
+    cluster_arn: str | None
+    subject: str | None  # ARN (or name) of the thing the event is about
+    message: str
+    detail: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything at one instant. Collections are tuples in creation order."""
+
+    time: float
+    runtime: str  # "simulated" | "docker"
+    clusters: tuple[ClusterView, ...]
+    instances: tuple[InstanceView, ...]
+    task_definitions: tuple[TaskDefinitionView, ...]
+    tasks: tuple[TaskView, ...]
+    services: tuple[ServiceView, ...]
+    events: tuple[EventView, ...] = field(default=())
+
+    # -- read-only queries used by renderers -------------------------------------------------
+    def cluster(self, name_or_arn: str) -> ClusterView:
+        for c in self.clusters:
+            if name_or_arn in (c.name, c.arn):
+                return c
+        raise KeyError(name_or_arn)
+
+    def instances_in(self, cluster_arn: str) -> tuple[InstanceView, ...]:
+        return tuple(i for i in self.instances if i.cluster_arn == cluster_arn)
+
+    def services_in(self, cluster_arn: str) -> tuple[ServiceView, ...]:
+        return tuple(s for s in self.services if s.cluster_arn == cluster_arn)
+
+    def tasks_on(self, instance_arn: str) -> tuple[TaskView, ...]:
+        return tuple(t for t in self.tasks if t.container_instance_arn == instance_arn)
+
+    def tasks_of(self, service_name: str, cluster_arn: str | None = None) -> tuple[TaskView, ...]:
+        return tuple(
+            t
+            for t in self.tasks
+            if t.service_name == service_name and (cluster_arn is None or t.cluster_arn == cluster_arn)
+        )
+
+    def task_definition(self, arn: str) -> TaskDefinitionView:
+        for td in self.task_definitions:
+            if td.arn == arn:
+                return td
+        raise KeyError(arn)

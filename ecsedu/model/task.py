@@ -1,0 +1,134 @@
+"""Tasks: one running copy of a task definition, and its lifecycle.
+
+A task's ``last_status`` walks forward through ECS's lifecycle, one timed step at a time on the
+engine's clock (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle.html)::
+
+    PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED
+
+``desired_status`` is RUNNING until someone (StopTask, the service scheduler, an essential
+container's exit) sets it to STOPPED; the task then walks the second half of the path. A task can
+jump from PENDING or ACTIVATING towards STOPPING, but it never goes backwards.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from ecsedu.model import task_definition as task_definition_mod
+
+__all__ = ["Container", "StopCode", "Task", "TaskStatus", "is_forward"]
+
+
+class TaskStatus(str, enum.Enum):
+    PROVISIONING = "PROVISIONING"
+    PENDING = "PENDING"
+    ACTIVATING = "ACTIVATING"
+    RUNNING = "RUNNING"
+    DEACTIVATING = "DEACTIVATING"
+    STOPPING = "STOPPING"
+    DEPROVISIONING = "DEPROVISIONING"
+    STOPPED = "STOPPED"
+
+
+ORDER = {status: index for index, status in enumerate(TaskStatus)}
+
+
+def is_forward(current: TaskStatus, new: TaskStatus) -> bool:
+    """A task only ever moves forward through the lifecycle."""
+    return ORDER[new] > ORDER[current]
+
+
+class StopCode(str, enum.Enum):
+    TASK_FAILED_TO_START = "TaskFailedToStart"
+    ESSENTIAL_CONTAINER_EXITED = "EssentialContainerExited"
+    USER_INITIATED = "UserInitiated"
+    SERVICE_SCHEDULER_INITIATED = "ServiceSchedulerInitiated"
+    SPOT_INTERRUPTION = "SpotInterruption"
+    TERMINATION_NOTICE = "TerminationNotice"
+
+
+@dataclass(slots=True)
+class Container:
+    """A container of a task as ECS tracks it (PENDING, RUNNING, STOPPED)."""
+
+    name: str
+    image: str
+    essential: bool
+    cpu: int
+    memory: int | None
+    memory_reservation: int | None
+    container_arn: str
+    has_health_check: bool = False
+    last_status: str = "PENDING"
+    exit_code: int | None = None
+    reason: str | None = None
+    health_status: str = "UNKNOWN"
+    bindings: tuple[tuple[int, int, str, str], ...] = ()  # (containerPort, hostPort, protocol, hostIp)
+    runtime_id: str | None = None
+
+
+@dataclass(slots=True)
+class Task:
+    """One task. Mutated only by the engine; read through snapshots."""
+
+    arn: str
+    id: str
+    cluster_arn: str
+    task_definition: task_definition_mod.TaskDefinition
+    container_instance_arn: str
+    group: str
+    started_by: str | None
+    created_at: float
+    containers: list[Container]
+    launch_type: str = "EC2"
+    service_name: str | None = None
+    deployment_id: str | None = None
+    last_status: TaskStatus = TaskStatus.PROVISIONING
+    desired_status: str = "RUNNING"
+    version: int = 1
+    health_status: str = "UNKNOWN"
+    pull_started_at: float | None = None
+    pull_stopped_at: float | None = None
+    started_at: float | None = None
+    running_since: float | None = None
+    stopping_at: float | None = None
+    execution_stopped_at: float | None = None
+    stopped_at: float | None = None
+    stop_code: str | None = None
+    stopped_reason: str | None = None
+    ports: tuple[str, ...] = ()  # static TCP host ports reserved on the instance
+    ports_udp: tuple[str, ...] = ()
+    overrides: dict[str, object] = field(default_factory=dict)
+    tags: list[dict[str, str]] = field(default_factory=list)
+    reached_running: bool = False
+
+    @property
+    def cpu(self) -> int:
+        return self.task_definition.reserved_cpu
+
+    @property
+    def memory(self) -> int:
+        return self.task_definition.reserved_memory
+
+    @property
+    def alive(self) -> bool:
+        """Counted by ECS as the instance's and service's task: desired status RUNNING."""
+        return self.desired_status == "RUNNING"
+
+    def container(self, name: str) -> Container | None:
+        for c in self.containers:
+            if c.name == name:
+                return c
+        return None
+
+    def essential_health(self) -> str:
+        """Task health = aggregate of its essential containers' health (ECS rule)."""
+        checked = [c for c in self.containers if c.essential and c.has_health_check]
+        if not checked:
+            return "UNKNOWN"
+        if any(c.health_status == "UNHEALTHY" for c in checked):
+            return "UNHEALTHY"
+        if all(c.health_status == "HEALTHY" for c in checked):
+            return "HEALTHY"
+        return "UNKNOWN"

@@ -1,0 +1,188 @@
+"""The simulated runtime: containers that live on the engine's simulated clock.
+
+It is a peer of the Docker runtime, not a mock: it implements the same ``Runtime`` interface and
+behaves like a small Docker engine with scripted durations. Pulling an image takes a few
+seconds the first time an instance sees it, starting a container takes half a second, a stop
+sends SIGTERM and the container exits a moment later. Dynamic host ports come from the
+ephemeral range, one instance at a time. Demo images behave like their Docker builds:
+``ecsedu/crashy`` exits with ``EXIT_CODE`` after ``EXIT_AFTER`` seconds. Containers with a health
+check turn HEALTHY after their first interval.
+
+Everything is deterministic: the same calls at the same simulated times give the same events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ecsedu import clock as clock_mod
+from ecsedu.runtimes import base
+
+__all__ = ["SimTimings", "SimulatedRuntime"]
+
+EPHEMERAL_START = 32768
+EPHEMERAL_END = 60999
+
+
+@dataclass(frozen=True)
+class SimTimings:
+    """How long simulated steps take, in seconds."""
+
+    pull: float = 2.0  # first pull of an image on an instance
+    cached_pull: float = 0.2  # image already present
+    start: float = 0.5  # docker start
+    graceful_exit: float = 1.0  # time from SIGTERM to exit
+    health_interval_cap: float = 5.0  # first health check result after min(interval, cap)
+
+
+@dataclass
+class _SimContainer:
+    task_arn: str
+    spec: base.ContainerSpec
+    state: base.ContainerState = base.ContainerState.PENDING
+    host_ports: tuple[tuple[int, int, str, str], ...] = ()
+    timers: list[clock_mod.Timer] = field(default_factory=list)
+
+
+class SimulatedRuntime(base.Runtime):
+    """Runtime for one container instance, on a simulated clock."""
+
+    name = "simulated"
+
+    def __init__(
+        self,
+        clock: clock_mod.Clock,
+        *,
+        address: str = "127.0.0.1",
+        timings: SimTimings | None = None,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
+        self.address = address
+        self.timings = timings or SimTimings()
+        self.images: set[str] = set()
+        self.containers: dict[str, dict[str, _SimContainer]] = {}
+        self.queue: list[base.ContainerEvent] = []
+        self.used_ports: set[tuple[int, str]] = set()
+        self._wake_pending = False
+
+    # -- the Runtime interface -----------------------------------------------------------------
+    def start_task(self, spec: base.TaskSpec) -> None:
+        task: dict[str, _SimContainer] = {}
+        self.containers[spec.task_arn] = task
+        delay = 0.0
+        for cspec in spec.containers:
+            c = _SimContainer(spec.task_arn, cspec)
+            task[cspec.name] = c
+            pull = self.timings.cached_pull if cspec.image in self.images else self.timings.pull
+            self.images.add(cspec.image)
+            delay += pull + self.timings.start
+            c.timers.append(self.clock.schedule(delay, lambda c=c: self._started(c)))
+
+    def stop_task(self, task_arn: str, timeout: float) -> None:
+        for c in self.containers.get(task_arn, {}).values():
+            for t in c.timers:
+                t.cancel()
+            c.timers.clear()
+            if c.state is base.ContainerState.STOPPED:
+                continue
+            if c.state is base.ContainerState.PENDING:
+                self._exit(c, None, "Task stopped before the container started")
+                continue
+            exit_after = min(self.timings.graceful_exit, timeout)
+            c.timers.append(self.clock.schedule(exit_after, lambda c=c: self._exit(c, 0, None)))
+
+    def poll(self) -> list[base.ContainerEvent]:
+        events, self.queue = self.queue, []
+        return events
+
+    def kill_container(
+        self, task_arn: str, container_name: str, exit_code: int = 137, *, oom: bool = False
+    ) -> None:
+        c = self.containers.get(task_arn, {}).get(container_name)
+        if c is None or c.state is base.ContainerState.STOPPED:
+            return
+        reason = "OutOfMemoryError: Container killed due to memory usage" if oom else None
+        self._exit(c, 137 if oom else exit_code, reason)
+
+    def list_tasks(self) -> dict[str, dict[str, base.ContainerState]]:
+        return {
+            arn: {name: c.state for name, c in task.items()}
+            for arn, task in self.containers.items()
+            if any(c.state is not base.ContainerState.STOPPED for c in task.values())
+        }
+
+    def close(self, cleanup: bool = False) -> None:
+        for task in self.containers.values():
+            for c in task.values():
+                for t in c.timers:
+                    t.cancel()
+        if cleanup:
+            self.containers.clear()
+
+    # -- simulated container behaviour ---------------------------------------------------------
+    def _emit(self, event: base.ContainerEvent) -> None:
+        # Wake the agent on a fresh clock turn, never re-entrantly from inside a command.
+        self.queue.append(event)
+        if self.wake is not None and not self._wake_pending:
+            self._wake_pending = True
+            self.clock.schedule(0.0, self._do_wake, priority=0)
+
+    def _do_wake(self) -> None:
+        self._wake_pending = False
+        if self.wake is not None:
+            self.wake()
+
+    def _started(self, c: _SimContainer) -> None:
+        c.state = base.ContainerState.RUNNING
+        c.host_ports = tuple(self._bind(p) for p in c.spec.ports)
+        self._emit(
+            base.ContainerEvent(
+                c.task_arn,
+                c.spec.name,
+                base.ContainerState.RUNNING,
+                bindings=c.host_ports,
+                runtime_id=f"sim-{c.task_arn[-12:]}-{c.spec.name}",
+            )
+        )
+        env = dict(c.spec.environment)
+        if c.spec.image.split(":")[0] == "ecsedu/crashy":
+            after = float(env.get("EXIT_AFTER", "5"))
+            code = int(env.get("EXIT_CODE", "1"))
+            c.timers.append(self.clock.schedule(after, lambda: self._exit(c, code, None)))
+        hc = c.spec.health_check
+        if hc is not None:
+            first = hc.start_period + min(float(hc.interval), self.timings.health_interval_cap)
+            c.timers.append(self.clock.schedule(first, lambda: self._health(c, "HEALTHY")))
+
+    def _health(self, c: _SimContainer, status: str) -> None:
+        if c.state is base.ContainerState.RUNNING:
+            self._emit(base.ContainerEvent(c.task_arn, c.spec.name, c.state, health=status))
+
+    def _exit(self, c: _SimContainer, code: int | None, reason: str | None) -> None:
+        never_started = c.state is base.ContainerState.PENDING
+        c.state = base.ContainerState.STOPPED
+        for t in c.timers:
+            t.cancel()
+        c.timers.clear()
+        for _, host_port, proto, _ip in c.host_ports:
+            self.used_ports.discard((host_port, proto))
+        self._emit(
+            base.ContainerEvent(
+                c.task_arn,
+                c.spec.name,
+                base.ContainerState.STOPPED,
+                exit_code=code,
+                reason=reason,
+                start_failed=never_started and reason is None,
+            )
+        )
+
+    def _bind(self, port: base.PortSpec) -> tuple[int, int, str, str]:
+        host = port.host_port
+        if host == 0:
+            host = EPHEMERAL_START
+            while (host, port.protocol) in self.used_ports and host < EPHEMERAL_END:
+                host += 1
+        self.used_ports.add((host, port.protocol))
+        return (port.container_port, host, port.protocol, self.address)
