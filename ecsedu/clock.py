@@ -14,7 +14,6 @@ import heapq
 import itertools
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 __all__ = ["EPOCH", "Clock", "SimClock", "Timer", "WallClock"]
 
@@ -24,15 +23,15 @@ EPOCH = 1_767_225_600.0
 Callback = Callable[[], None]
 
 
-@dataclass(order=True)
 class Timer:
     """A scheduled callback. ``cancel()`` makes it a no-op without touching the heap."""
 
-    at: float
-    priority: int
-    seq: int
-    callback: Callback = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    __slots__ = ("at", "callback", "cancelled")
+
+    def __init__(self, at: float, callback: Callback) -> None:
+        self.at = at
+        self.callback = callback
+        self.cancelled = False
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -46,7 +45,7 @@ class Clock:
 
     def __init__(self, start: float = EPOCH) -> None:
         self._now = start
-        self._queue: list[Timer] = []
+        self._queue: list[tuple[float, int, int, Timer]] = []
         self._seq = itertools.count()
 
     @property
@@ -55,15 +54,17 @@ class Clock:
 
     def schedule(self, delay: float, callback: Callback, *, priority: int = 1) -> Timer:
         """Run ``callback`` ``delay`` seconds from now (lower ``priority`` runs first on ties)."""
-        timer = Timer(self._now + max(0.0, delay), priority, next(self._seq), callback)
-        heapq.heappush(self._queue, timer)
+        at = self._now + (delay if delay > 0.0 else 0.0)
+        timer = Timer(at, callback)
+        heapq.heappush(self._queue, (at, priority, next(self._seq), timer))
         return timer
 
     def peek(self) -> float | None:
         """Time of the next live timer, or None."""
-        while self._queue and self._queue[0].cancelled:
-            heapq.heappop(self._queue)
-        return self._queue[0].at if self._queue else None
+        queue = self._queue
+        while queue and queue[0][3].cancelled:
+            heapq.heappop(queue)
+        return queue[0][0] if queue else None
 
     def run_due(self, until: float) -> int:
         """Run every timer due at or before ``until``; return how many ran."""
@@ -72,8 +73,8 @@ class Clock:
             nxt = self.peek()
             if nxt is None or nxt > until:
                 return ran
-            timer = heapq.heappop(self._queue)
-            self._now = max(self._now, timer.at)
+            at, _, _, timer = heapq.heappop(self._queue)
+            self._now = max(self._now, at)
             timer.callback()
             ran += 1
 

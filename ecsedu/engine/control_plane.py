@@ -101,6 +101,7 @@ class ControlPlane:
         timings: lifecycle.TaskTimings | None = None,
         explain_limit: int = placement.EXPLAIN_LIMIT,
         on_close: Callable[[bool], None] | None = None,
+        safety_check: Callable[[td_mod.TaskDefinition, str], None] | None = None,
     ) -> None:
         self.clock = clock or clock_mod.SimClock()
         self.seed = seed
@@ -114,6 +115,7 @@ class ControlPlane:
         self.services = services.ServiceController(self.store, self.lifecycle)
         self.runtime_factory = runtime_factory
         self.on_close = on_close
+        self.safety_check = safety_check
         self.exceptions = errors.exceptions()
         self.meta = _Meta()
 
@@ -125,8 +127,7 @@ class ControlPlane:
 
     def events(self, *, kind: str | None = None, since: int = 0) -> list[snapshot.EventView]:
         """The ordered log of everything that happened (optionally one ``kind``, from ``since``)."""
-        log = self.store.log[since:]
-        return [e for e in log if kind is None or e.kind == kind]
+        return [e for e in self.store.event_views(since) if kind is None or e.kind == kind]
 
     def snapshot(self) -> snapshot.Snapshot:
         """An immutable view of the whole state: what renderers and widgets read."""
@@ -619,9 +620,8 @@ class ControlPlane:
         )
 
     def _check_safe(self, td: td_mod.TaskDefinition, op: str) -> None:
-        checker = getattr(self, "safety_check", None)
-        if checker is not None:
-            checker(td, op)
+        if self.safety_check is not None:
+            self.safety_check(td, op)
 
     @api("RunTask")
     def run_task(self, **params: Any) -> dict[str, Any]:
@@ -640,8 +640,9 @@ class ControlPlane:
         request = self._task_request(td, params, group, op)
         tasks, failures = [], []
         failed_arns: set[str] = set()
+        batch = placement.Batch(index, request, self.store.ids.rng, explain_limit=self.store.explain_limit)
         for _ in range(params.get("count", 1)):
-            decision = placement.place(index, request, self.store.ids.rng, explain_limit=self.store.explain_limit)
+            decision = batch.next()
             self._record_placement(c.arn, td, decision, index)
             if decision.instance is None:
                 for inst in index.instances:
@@ -659,6 +660,7 @@ class ControlPlane:
                 overrides=params.get("overrides"), tags=params.get("tags"),
             )
             tasks.append(t)
+            batch.placed(decision.instance)
         return {"tasks": [describe.task(t) for t in tasks], "failures": failures}
 
     def _record_placement(self, cluster_arn: str, td: td_mod.TaskDefinition,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import store as store_mod
@@ -59,6 +60,7 @@ class Lifecycle:
         self.store = store
         self.on_change = on_change
         self.timings = timings or TaskTimings()
+        self._specs: dict[str, tuple[base.ContainerSpec, ...]] = {}
 
     # -- creation ------------------------------------------------------------------------------
     def create(
@@ -108,8 +110,12 @@ class Lifecycle:
             ports_udp=tuple(str(p) for p in td.static_host_ports("udp")) if uses_host_ports else (),
             overrides=dict(overrides or {}),
             tags=list(tags or []),
+            cpu=td.reserved_cpu,
+            memory=td.reserved_memory,
         )
         store.tasks[arn] = task
+        if service_name is not None:
+            store.tasks_of_service(cluster_arn, service_name)[arn] = task
         self._reserve(task, instance)
         store.record(
             EV.TASK_STATE_CHANGE,
@@ -280,6 +286,8 @@ class Lifecycle:
 
         def forget() -> None:
             self.store.tasks.pop(task.arn, None)
+            if task.service_name is not None:
+                self.store.tasks_of_service(task.cluster_arn, task.service_name).pop(task.arn, None)
 
         self.store.clock.schedule(self.timings.retention, forget, priority=5)
 
@@ -423,63 +431,70 @@ class Lifecycle:
 
     # -- the runtime's view of a task ----------------------------------------------------------
     def spec(self, task: task_mod.Task) -> base.TaskSpec:
+        """What the runtime needs to run ``task``. Per-task variables (``ECS_TASK_ARN`` ...) are
+        the runtime's to inject: container specs are shared by every task of a revision."""
         td = task.task_definition
-        overrides = {
-            str(o.get("name")): o
-            for o in task.overrides.get("containerOverrides", []) or []  # type: ignore[union-attr]
-            if isinstance(o, dict)
-        }
-        containers = []
-        for c in td.containers:
-            o = overrides.get(c.name, {})
-            env = dict(c.environment)
-            env.update({str(e["name"]): str(e.get("value", "")) for e in o.get("environment", [])})
-            env.setdefault("ECS_TASK_ARN", task.arn)
-            env.setdefault("ECS_CONTAINER_NAME", c.name)
-            env.setdefault("ECS_CLUSTER", task.cluster_arn.rsplit("/", 1)[1])
-            hc = c.health_check
-            containers.append(
-                base.ContainerSpec(
-                    name=c.name,
-                    image=c.image,
-                    cpu=int(o.get("cpu", c.cpu)),
-                    memory=o.get("memory", c.memory),
-                    memory_reservation=o.get("memoryReservation", c.memory_reservation),
-                    essential=c.essential,
-                    command=tuple(o["command"]) if o.get("command") else c.command,
-                    entry_point=c.entry_point,
-                    environment=tuple(sorted(env.items())),
-                    ports=tuple(
-                        base.PortSpec(p.container_port, p.host_port, p.protocol) for p in c.port_mappings
-                    ),
-                    links=c.links,
-                    depends_on=c.depends_on,
-                    health_check=(
-                        base.HealthCheckSpec(hc.command, hc.interval, hc.timeout, hc.retries, hc.start_period)
-                        if hc is not None
-                        else None
-                    ),
-                    stop_timeout=c.stop_timeout,
-                    docker_labels=c.docker_labels,
-                    privileged=c.privileged,
-                    user=c.user,
-                    working_directory=c.working_directory,
-                    mount_points=tuple(
-                        (m.source_volume, m.container_path, m.read_only) for m in c.mount_points
-                    ),
-                )
-            )
-        inst_id = task.container_instance_arn.rsplit("/", 1)[1]
+        overrides = task.overrides.get("containerOverrides") if task.overrides else None
+        if overrides:
+            containers = container_specs(td, overrides)
+        else:
+            cached = self._specs.get(td.arn)
+            if cached is None:
+                cached = self._specs[td.arn] = container_specs(td, None)
+            containers = cached
         return base.TaskSpec(
             task_arn=task.arn,
             task_id=task.id,
             cluster=task.cluster_arn.rsplit("/", 1)[1],
-            instance_id=inst_id,
+            instance_id=task.container_instance_arn.rsplit("/", 1)[1],
             task_definition_arn=td.arn,
             family=td.family,
             network_mode=td.network_mode,
-            containers=tuple(containers),
+            containers=containers,
             service_name=task.service_name,
             group=task.group,
             volumes=tuple((v.name, v.host_source_path) for v in td.volumes),
         )
+
+
+def container_specs(td: td_mod.TaskDefinition, overrides: object) -> tuple[base.ContainerSpec, ...]:
+    """Container definitions (plus RunTask ``containerOverrides``) → runtime container specs."""
+    by_name: dict[str, dict[str, Any]] = {}
+    if isinstance(overrides, list):
+        by_name = {str(o.get("name")): o for o in overrides if isinstance(o, dict)}
+    out = []
+    for c in td.containers:
+        o = by_name.get(c.name, {})
+        env = dict(c.environment)
+        env.update({str(e["name"]): str(e.get("value", "")) for e in o.get("environment", [])})
+        hc = c.health_check
+        out.append(
+            base.ContainerSpec(
+                name=c.name,
+                image=c.image,
+                cpu=int(o.get("cpu", c.cpu)),
+                memory=o.get("memory", c.memory),
+                memory_reservation=o.get("memoryReservation", c.memory_reservation),
+                essential=c.essential,
+                command=tuple(o["command"]) if o.get("command") else c.command,
+                entry_point=c.entry_point,
+                environment=tuple(sorted(env.items())),
+                ports=tuple(
+                    base.PortSpec(p.container_port, p.host_port, p.protocol) for p in c.port_mappings
+                ),
+                links=c.links,
+                depends_on=c.depends_on,
+                health_check=(
+                    base.HealthCheckSpec(hc.command, hc.interval, hc.timeout, hc.retries, hc.start_period)
+                    if hc is not None
+                    else None
+                ),
+                stop_timeout=c.stop_timeout,
+                docker_labels=c.docker_labels,
+                privileged=c.privileged,
+                user=c.user,
+                working_directory=c.working_directory,
+                mount_points=tuple((m.source_volume, m.container_path, m.read_only) for m in c.mount_points),
+            )
+        )
+    return tuple(out)

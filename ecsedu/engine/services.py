@@ -115,8 +115,8 @@ class ServiceController:
     def facts(self, service: service_mod.Service) -> list[scheduler.TaskFacts]:
         now = self.store.clock.now
         out = []
-        for t in self.store.tasks.values():
-            if t.service_name != service.name or t.cluster_arn != service.cluster_arn or not t.alive:
+        for t in self.store.tasks_of_service(service.cluster_arn, service.name).values():
+            if not t.alive:
                 continue
             inst = self.store.instances.get(t.container_instance_arn)
             running = t.last_status is S.RUNNING
@@ -271,9 +271,10 @@ class ServiceController:
             td = store.task_definition(service.primary.task_definition_arn, "CreateService")
             assert td is not None
             targets: list[int | None] = list(plan.start_on) if plan.start_on else [None] * plan.start
+            batch = placement.Batch(index, request, store.ids.rng, explain_limit=store.explain_limit)
             for target in targets[: max(0, budget)]:
                 if target is None:
-                    decision = placement.place(index, request, store.ids.rng, explain_limit=store.explain_limit)
+                    decision = batch.next()
                     chosen_index = decision.instance
                     self._record_placement(service, decision, index)
                     if chosen_index is None:
@@ -299,6 +300,7 @@ class ServiceController:
                     chosen_index = target
                 inst = index.instances[chosen_index]
                 started.append(self._launch(service, inst, td))
+                batch.placed(chosen_index)
         if started:
             ids = " ".join(f"(task {t.id})" for t in started)
             self.event(service, f"(service {service.name}) has started {len(started)} tasks: {ids}.")
@@ -367,8 +369,9 @@ class ServiceController:
     def _bookkeep(self, service: service_mod.Service) -> None:
         """Retire replaced deployments, complete the rollout, report steady state."""
         alive_by_deployment: dict[str, int] = {}
-        for t in self.store.tasks.values():
-            if t.service_name == service.name and t.cluster_arn == service.cluster_arn and t.alive:
+        mine = self.store.tasks_of_service(service.cluster_arn, service.name).values()
+        for t in mine:
+            if t.alive:
                 key = t.deployment_id or ""
                 alive_by_deployment[key] = alive_by_deployment.get(key, 0) + 1
         primary = service.primary
@@ -388,9 +391,7 @@ class ServiceController:
         service.deployments = kept
         if service.status == "DRAINING":
             if not any(
-                t.service_name == service.name and t.cluster_arn == service.cluster_arn
-                and t.last_status not in (S.STOPPING, S.DEPROVISIONING, S.STOPPED)
-                for t in self.store.tasks.values()
+                t.last_status not in (S.STOPPING, S.DEPROVISIONING, S.STOPPED) for t in mine
             ):
                 service.status = "INACTIVE"
                 self.store.record(

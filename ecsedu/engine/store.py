@@ -41,7 +41,8 @@ class Store:
     td_tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     tasks: dict[str, task_mod.Task] = field(default_factory=dict)
     services: dict[str, service_mod.Service] = field(default_factory=dict)
-    log: list[snapshot.EventView] = field(default_factory=list)
+    log: list[tuple[Any, ...]] = field(default_factory=list)  # raw entries; see ``event_views``
+    service_tasks: dict[tuple[str, str], dict[str, task_mod.Task]] = field(default_factory=dict)
     explain_limit: int = placement.EXPLAIN_LIMIT
 
     # -- the event log -------------------------------------------------------------------------
@@ -54,17 +55,20 @@ class Store:
         subject: str | None = None,
         **detail: object,
     ) -> None:
-        self.log.append(
+        """Append to the event log (kept raw: cheap on the hot path, views built on read)."""
+        self.log.append((self.clock.now, kind.value, cluster_arn, subject, message, detail))
+
+    def event_views(self, since: int = 0) -> list[snapshot.EventView]:
+        return [
             snapshot.EventView(
-                seq=len(self.log),
-                time=self.clock.now,
-                kind=kind.value,
-                cluster_arn=cluster_arn,
-                subject=subject,
-                message=message,
-                detail=tuple(detail.items()),
+                seq=since + n, time=t, kind=k, cluster_arn=c, subject=s, message=m,
+                detail=tuple(d.items()),
             )
-        )
+            for n, (t, k, c, s, m, d) in enumerate(self.log[since:])
+        ]
+
+    def tasks_of_service(self, cluster_arn: str, name: str) -> dict[str, task_mod.Task]:
+        return self.service_tasks.setdefault((cluster_arn, name), {})
 
     # -- lookups that answer like ECS ----------------------------------------------------------
     def cluster(self, ref: str | None, operation: str) -> cluster_mod.Cluster:

@@ -141,5 +141,5 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
         task_definitions=task_definitions,
         tasks=tuple(_task(t) for t in store.tasks.values()),
         services=services,
-        events=tuple(store.log),
+        events=tuple(store.event_views()),
     )

@@ -102,14 +102,8 @@ class Task:
     overrides: dict[str, object] = field(default_factory=dict)
     tags: list[dict[str, str]] = field(default_factory=list)
     reached_running: bool = False
-
-    @property
-    def cpu(self) -> int:
-        return self.task_definition.reserved_cpu
-
-    @property
-    def memory(self) -> int:
-        return self.task_definition.reserved_memory
+    cpu: int = 0  # CPU units reserved on the instance (fixed at placement)
+    memory: int = 0  # MiB reserved on the instance (fixed at placement)
 
     @property
     def alive(self) -> bool:
