@@ -1,0 +1,80 @@
+"""``ecsedu.connect(runtime="docker")``: the control plane on the wall clock, over real Docker.
+
+Each container instance gets its own ``DockerRuntime`` (its own agent, resource budget and
+loopback address 127.0.0.N for published ports, as if each were a separate host). By default
+all instances share the local engine; ``add_instances(..., docker_host="unix:///…")`` binds
+instances to another engine. Between calls nothing moves; ``advance(seconds)`` and the waiters
+let real time pass while the agents drain Docker's events.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from ecsedu import clock as clock_mod
+from ecsedu.engine import control_plane, lifecycle
+from ecsedu.model import task_definition as td_mod
+from ecsedu.runtimes import base
+
+__all__ = ["build"]
+
+_addresses = itertools.count(1)
+
+
+def build(
+    *,
+    seed: int,
+    allow_unsafe: bool,
+    namespace: str | None = None,
+    docker_host: str | None = None,
+    **options: Any,
+) -> control_plane.ControlPlane:
+    from ecsedu.runtimes import docker as docker_rt
+
+    docker_rt.check_engine(docker_host)
+    clock = clock_mod.WallClock()
+
+    def factory(cluster: str, instance_id: str, opts: dict[str, Any]) -> base.Runtime:
+        host = opts.get("docker_host", docker_host)
+        if host != docker_host:
+            docker_rt.check_engine(host)
+        address = opts.get("address") or f"127.0.0.{next(_addresses)}"
+        return docker_rt.docker_runtime_factory(
+            cluster=cluster,
+            instance_id=instance_id,
+            docker_host=host,
+            address=address,
+            namespace=namespace,
+            allow_unsafe=allow_unsafe,
+        )
+
+    def on_close(cleanup: bool) -> None:
+        if cleanup:
+            docker_rt.cleanup(namespace=namespace, docker_host=docker_host)
+
+    cp = control_plane.ControlPlane(
+        seed=seed,
+        clock=clock,
+        runtime_factory=factory,
+        runtime_name="docker",
+        on_close=on_close,
+        safety_check=lambda td, op: safety_check(td, op),
+        **options,
+    )
+
+    def poll() -> None:
+        for agent in list(cp.store.agents.values()):
+            agent.poll()
+
+    def safety_check(td: td_mod.TaskDefinition, operation: str) -> None:
+        spec = base.TaskSpec(
+            task_arn="", task_id="", cluster="", instance_id="", task_definition_arn=td.arn,
+            family=td.family, network_mode=td.network_mode,
+            containers=lifecycle.container_specs(td, None),
+            volumes=tuple((v.name, v.host_source_path) for v in td.volumes),
+        )
+        docker_rt.check_safe(spec, allow_unsafe)
+
+    clock.poll = poll
+    return cp
