@@ -1,0 +1,40 @@
+"""Diagrams of ECS state: the article's eight figures and the live cluster view.
+
+The render layer reads ``ecs.snapshot()`` (an ``ecsedu.model.snapshot.Snapshot``) and nothing
+else: ``graph.to_graph`` turns it into a networkx graph of clusters, container instances,
+agents, task definitions, tasks, containers, services and alarms; ``figures`` lays that graph
+out on fixed slots and graphviz (``neato -n2``) draws it. Drawing never changes state.
+
+>>> from ecsedu.render import figures     # doctest: +SKIP
+>>> figures.cluster_services(ecs.snapshot(), 6).svg()  # doctest: +SKIP
+"""
+
+from ecsedu.render.figure import Figure
+from ecsedu.render.figures import (
+    FIGURES,
+    cluster_services,
+    cluster_view,
+    docker_host,
+    draw,
+    ecs_overview,
+    instance_tasks,
+    service_scaling,
+    task_definition_tasks,
+)
+from ecsedu.render.html import snapshot_html
+from ecsedu.render.layout import SlotMemory
+
+__all__ = [
+    "FIGURES",
+    "Figure",
+    "SlotMemory",
+    "cluster_services",
+    "cluster_view",
+    "docker_host",
+    "draw",
+    "ecs_overview",
+    "instance_tasks",
+    "service_scaling",
+    "snapshot_html",
+    "task_definition_tasks",
+]

@@ -1,0 +1,323 @@
+"""The building blocks every figure is drawn from: task tiles, container instances, clusters,
+service cards and the legend.
+
+A *task* tile holds its *containers* (the app + metrics pair of the article); a *container
+instance* holds its tasks, CPU and memory gauges (reserved / registered, what placement
+subtracts) and a badge for its *container agent*; a *cluster* frames its instances.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ecsedu.model.snapshot import InstanceView, ServiceView, Snapshot, TaskView
+from ecsedu.render import graph as g
+from ecsedu.render.dot import Canvas
+from ecsedu.render.layout import Box, Geometry, SlotMemory, fresh_slots
+from ecsedu.render.style import (
+    Theme,
+    instance_status,
+    mix,
+    service_colours,
+    status_style,
+    task_status,
+    text_on,
+)
+
+__all__ = ["Scene", "fit"]
+
+
+def fit(text: str, width: float, size: float) -> str:
+    """Shorten ``text`` with an ellipsis so it fits ``width`` points at font ``size``."""
+    limit = max(int(width / (size * 0.56)), 2)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def pct(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+@dataclass
+class Scene:
+    """One figure being drawn: the snapshot, its object graph, a theme and a canvas."""
+
+    snapshot: Snapshot
+    graph: g.Graph
+    theme: Theme
+    canvas: Canvas
+    geometry: Geometry = field(default_factory=Geometry)
+    memory: SlotMemory | None = None
+    colours: dict[str, str] = field(default_factory=dict)
+    legend_services: list[str] = field(default_factory=list)
+    standalone_shown: bool = False
+    arrows: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.colours = service_colours(self.snapshot)
+
+    # -- colours ------------------------------------------------------------------------------
+    def colour_of(self, task: TaskView) -> str:
+        if task.service_name is None:
+            self.standalone_shown = True
+            return self.theme.standalone
+        if task.service_name not in self.legend_services:
+            self.legend_services.append(task.service_name)
+        return self.colours.get(task.service_name, self.theme.standalone)
+
+    def tint(self, colour: str, faded: bool = False) -> str:
+        return mix(colour, self.theme.background, 0.9 if faded else self.theme.tint)
+
+    # -- tasks --------------------------------------------------------------------------------
+    def task_h(self, tasks: Sequence[TaskView]) -> float:
+        return self.geometry.task_h(max((len(t.containers) for t in tasks), default=1))
+
+    def draw_task(self, task: TaskView, box: Box) -> None:
+        t, geo = self.theme, self.geometry
+        colour = self.colour_of(task)
+        status = task_status(task)
+        style = status_style(status)
+        owner = task.service_name or "RunTask"
+        head = f"{fit(owner, geo.task_w - 70, 9.5)} · task {task.id[:8]}\n{style.text}"
+        self.canvas.node(
+            g.task_id(task),
+            box,
+            head,
+            cls=f"task {status.lower()}",
+            fill=self.tint(colour, style.faded),
+            stroke=colour if not style.faded else t.muted,
+            line=style.line,
+            labelloc="t",
+            fontsize=t.font_size - 0.5,
+            rounded=True,
+            penwidth=t.pen_width * (1.6 if status == "RUNNING" else 1.2),
+            tooltip=f"{task.arn}\n{task.family}:{task.revision} {status}",
+            margin="0.1,0.07",
+        )
+        top = box.y + geo.task_header_h
+        for i, container in enumerate(task.containers):
+            cbox = Box(box.x + 6, top + i * (geo.container_h + 3), box.w - 12, geo.container_h)
+            fill = colour if not style.faded else self.tint(colour, True)
+            mark = ""
+            if container.last_status == "STOPPED" and status != "STOPPED":
+                mark = "✕ "
+            elif container.last_status == "PENDING" and status == "RUNNING":
+                mark = "◔ "
+            text = f"{mark}{container.name} · {container.image}"
+            if container.exit_code is not None and container.last_status == "STOPPED":
+                text += f" (exit {container.exit_code})"
+            self.canvas.node(
+                g.container_id(task, container.name),
+                cbox,
+                fit(text, cbox.w - 6, t.font_size - 1.5),
+                cls=f"container {container.last_status.lower()}",
+                fill=fill,
+                stroke=None,
+                fontcolor=text_on(fill),
+                fontsize=t.font_size - 1.5,
+            )
+
+    # -- container instances ------------------------------------------------------------------
+    def instance_rows(self, per_instance: Sequence[int]) -> int:
+        geo = self.geometry
+        most = max(per_instance, default=0)
+        return max(geo.min_task_rows, math.ceil(most / geo.task_cols))
+
+    def slots(self, instance: InstanceView, tasks: Sequence[TaskView]) -> dict[str, int]:
+        arns = [t.arn for t in tasks]
+        return self.memory.assign(instance.arn, arns) if self.memory else fresh_slots(arns)
+
+    def draw_gauge(self, node_id: str, box: Box, name: str, used: int, total: int) -> None:
+        t = self.theme
+        share = min(used / total, 1.0) if total else 0.0
+        if share > 0:
+            fill = Box(box.x, box.y, max(box.w * share, 1.5), box.h)
+            self.canvas.node(
+                f"{node_id}-fill", fill, cls="gauge-fill", fill=t.gauge_fill, semantic=False
+            )
+        unit = "units" if name == "CPU" else "MiB"
+        self.canvas.node(
+            node_id,
+            box,
+            f"{name} {used} / {total} {unit} reserved ({pct(used, total)}%)",
+            cls=f"gauge {name.lower()}",
+            stroke=t.instance_stroke,
+            fontsize=t.font_size - 1.5,
+            semantic=False,
+            penwidth=t.pen_width * 0.7,
+        )
+
+    def draw_instance(self, instance: InstanceView, box: Box, tasks: Sequence[TaskView]) -> None:
+        t, geo = self.theme, self.geometry
+        status = instance_status(instance)
+        style = status_style(status)
+        stroke = t.warn if status == "DISCONNECTED" else t.instance_stroke
+        az = f" · {instance.availability_zone}" if instance.availability_zone else ""
+        word = status_style(instance.status).text
+        label = f"Container instance {instance.ec2_instance_id}\n{word}{az}"
+        self.canvas.node(
+            g.instance_id(instance),
+            box,
+            label,
+            cls=f"instance {status.lower()}",
+            fill=mix(t.instance_fill, t.background, 0.5) if style.faded else t.instance_fill,
+            stroke=stroke,
+            line=style.line,
+            labelloc="t",
+            penwidth=t.pen_width * 1.4,
+            tooltip=instance.arn,
+        )
+        inner = box.w - 2 * geo.pad
+        self.draw_gauge(
+            f"{g.instance_id(instance)}-cpu",
+            Box(box.x + geo.pad, box.y + 58, inner, 16),
+            "CPU",
+            instance.reserved_cpu,
+            instance.registered_cpu,
+        )
+        self.draw_gauge(
+            f"{g.instance_id(instance)}-memory",
+            Box(box.x + geo.pad, box.y + 77, inner, 16),
+            "Memory",
+            instance.reserved_memory,
+            instance.registered_memory,
+        )
+        th = self.task_h(tasks) if tasks else geo.task_h(1)
+        slots = self.slots(instance, tasks)
+        for task in tasks:
+            self.draw_task(task, geo.task_box(box, slots[task.arn], th))
+        self.canvas.node(
+            f"docker-{instance.id}",
+            Box(box.x + geo.pad, box.bottom - 26, inner, 20),
+            "Docker Engine (runs the containers)",
+            cls="docker",
+            fill=t.badge_fill,
+            stroke=t.instance_stroke,
+            fontsize=t.font_size - 1,
+            semantic=False,
+            penwidth=t.pen_width * 0.7,
+        )
+        self.draw_agent(instance, Box(box.x + geo.pad, box.y + 34, inner, 20))
+
+    def draw_agent(self, instance: InstanceView, box: Box) -> None:
+        t = self.theme
+        connected = instance.agent_connected
+        fill = t.badge_fill if connected else t.warn
+        self.canvas.node(
+            g.agent_id(instance),
+            box,
+            "ECS container agent ✓ connected"
+            if connected
+            else "ECS container agent ⚠ DISCONNECTED",
+            cls="agent " + ("connected" if connected else "disconnected"),
+            fill=fill,
+            stroke=t.ok if connected else t.warn,
+            fontcolor=t.foreground if connected else text_on(fill),
+            fontsize=t.font_size - 1,
+            bold=not connected,
+            penwidth=t.pen_width * 0.9,
+        )
+
+    # -- services -----------------------------------------------------------------------------
+    def service_colour(self, service: ServiceView) -> str:
+        if service.name not in self.legend_services:
+            self.legend_services.append(service.name)
+        return self.colours.get(service.name, self.theme.standalone)
+
+    def draw_service(self, service: ServiceView, box: Box, extra: str = "") -> None:
+        t = self.theme
+        colour = self.service_colour(service)
+        td = service.task_definition_arn.rsplit("/", 1)[-1]
+        label = (
+            f"Service {service.name}\n"
+            f"desired {service.desired_count} · running {service.running_count}"
+            f" · pending {service.pending_count}\ntask definition {td}{extra}"
+        )
+        style = status_style(service.status)
+        self.canvas.node(
+            g.service_id(service),
+            box,
+            label,
+            cls=f"service {service.status.lower()}",
+            fill=self.tint(colour),
+            stroke=colour,
+            line=style.line,
+            penwidth=t.pen_width * 2,
+            tooltip=service.arn,
+        )
+
+    # -- title and legend ---------------------------------------------------------------------
+    def draw_title(self, title: str, caption: str, width: float) -> None:
+        t = self.theme
+        self.canvas.text(
+            "figure-heading", Box(0, -58, width, 22), title, fontsize=t.font_size + 4, bold=True
+        )
+        self.canvas.text(
+            "figure-caption",
+            Box(0, -36, width, 18),
+            caption,
+            fontcolor=t.muted,
+            fontsize=t.font_size + 0.5,
+        )
+
+    def draw_legend(
+        self, x: float, y: float, *, tasks: bool = True, instances: bool = True
+    ) -> None:
+        t, c = self.theme, self.canvas
+        rows: list[tuple[str, str, dict[str, object]]] = []
+        for name in self.legend_services:
+            colour = self.colours.get(name, t.standalone)
+            rows.append((f"legend-service-{name}", f"service {name}", {"fill": colour}))
+        if self.standalone_shown:
+            rows.append(("legend-runtask", "task without service", {"fill": t.standalone}))
+        if tasks:
+            for status in ("PENDING", "RUNNING", "STOPPING", "STOPPED"):
+                s = status_style(status)
+                spec: dict[str, object] = {"line": s.line}
+                if s.faded:
+                    spec["fill"] = t.badge_fill
+                rows.append((f"legend-{status.lower()}", f"task {s.text}", spec))
+        if instances:
+            rows.append(("legend-draining", "instance ▼ DRAINING", {"line": "dashed"}))
+            rows.append(
+                ("legend-disconnected", "⚠ agent disconnected", {"fill": t.warn, "warn": True})
+            )
+            rows.append(("legend-gauge", "gauge: reserved / registered", {"fill": t.gauge_fill}))
+        for arrow in sorted(self.arrows):
+            rows.append((f"legend-arrow-{arrow}", f"→ {arrow}", {"arrow": True}))
+        height = 26 + 20 * len(rows)
+        c.node(
+            "legend",
+            Box(x, y, 196, height),
+            "Legend",
+            cls="legend",
+            fill=t.frame_fill,
+            stroke=t.frame_stroke,
+            labelloc="t",
+            semantic=False,
+            bold=True,
+        )
+        for i, (node_id, text, spec) in enumerate(rows):
+            top = y + 24 + 20 * i
+            if spec.get("arrow"):
+                c.text(node_id, Box(x + 10, top, 176, 16), text, cls="legend-entry", align="l")
+                continue
+            fill = spec.get("fill")
+            c.node(
+                f"{node_id}-swatch",
+                Box(x + 10, top, 30, 15),
+                cls="legend-swatch",
+                fill=str(fill) if fill else t.instance_fill,
+                stroke=t.warn if spec.get("warn") else t.instance_stroke,
+                line=str(spec.get("line", "solid")),
+                semantic=False,
+            )
+            c.text(
+                node_id,
+                Box(x + 46, top, 146, 16),
+                fit(text, 146, t.font_size - 1),
+                cls="legend-entry",
+                fontsize=t.font_size - 1,
+                align="l",
+            )
