@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 __all__ = [
+    "Bindings",
     "ContainerEvent",
     "ContainerSpec",
     "ContainerState",
@@ -101,6 +102,9 @@ class TaskSpec:
     volumes: tuple[tuple[str, str | None], ...] = ()  # (name, host sourcePath or None)
 
 
+Bindings = tuple[tuple[int, int, str, str], ...]  # (containerPort, hostPort, protocol, hostIp)
+
+
 @dataclass(frozen=True)
 class ContainerEvent:
     """What a runtime observed about one container of one task.
@@ -155,6 +159,17 @@ class Runtime:
     def list_tasks(self) -> dict[str, dict[str, ContainerState]]:
         """What is really there: task ARN -> container name -> state."""
         raise NotImplementedError
+
+    def adopt(
+        self, spec: TaskSpec, known: dict[str, tuple[ContainerState, Bindings]]
+    ) -> dict[str, ContainerState]:
+        """After a restart: take charge of a task's containers again, if they still exist.
+
+        ``known`` is what the saved state last heard (container name → state, bindings); a
+        runtime that keeps nothing outside the process (the simulated one) rebuilds from it, a
+        real one looks at reality instead. Returns container name → state as found.
+        """
+        return self.list_tasks().get(spec.task_arn, {})
 
     def close(self, cleanup: bool = False) -> None:
         """Release resources; with ``cleanup`` also remove every container this runtime owns."""

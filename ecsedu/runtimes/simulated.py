@@ -112,6 +112,30 @@ class SimulatedRuntime(base.Runtime):
             if any(c.state is not base.ContainerState.STOPPED for c in task.values())
         }
 
+    def adopt(
+        self,
+        spec: base.TaskSpec,
+        known: dict[str, tuple[base.ContainerState, base.Bindings]],
+    ) -> dict[str, base.ContainerState]:
+        """Rebuild a task's simulated containers from the saved state (they live nowhere else)."""
+        task: dict[str, _SimContainer] = {}
+        for cspec in spec.containers:
+            state, bindings = known.get(cspec.name, (base.ContainerState.STOPPED, ()))
+            c = _SimContainer(spec.task_arn, cspec, state, bindings)
+            for _, host_port, proto, _ip in bindings:
+                self.used_ports.add((host_port, proto))
+            task[cspec.name] = c
+            self.images.add(cspec.image)
+        self.containers[spec.task_arn] = task
+        delay = 0.0
+        for c in task.values():  # carry on: pending containers start, running ones keep behaving
+            if c.state is base.ContainerState.PENDING:
+                delay += self.timings.start
+                c.timers.append(self.clock.schedule(delay, lambda c=c: self._started(c)))
+            elif c.state is base.ContainerState.RUNNING:
+                self._behave(c)
+        return {name: c.state for name, c in task.items()}
+
     def close(self, cleanup: bool = False) -> None:
         for task in self.containers.values():
             for c in task.values():
@@ -145,6 +169,10 @@ class SimulatedRuntime(base.Runtime):
                 runtime_id=f"sim-{c.task_arn[-12:]}-{c.spec.name}",
             )
         )
+        self._behave(c)
+
+    def _behave(self, c: _SimContainer) -> None:
+        """What a running container does next: crashy exits, health checks report."""
         env = dict(c.spec.environment)
         if c.spec.image.split(":")[0] == "ecsedu/crashy":
             after = float(env.get("EXIT_AFTER", "5"))

@@ -1,0 +1,310 @@
+"""Save and load the whole engine state as JSON (``ecs.save(path)``, ``connect(state=path)``).
+
+The file holds every cluster, instance, task definition (as registered), task, service,
+deployment, service event and the event log, plus the clock and the seeded id generator, so a
+simulated session carries on exactly where it stopped: same ids, same placements afterwards.
+
+Timers are not saved; they are derived again on load from the states that need them (a task in
+ACTIVATING gets its step to RUNNING, services get a reconcile, ...). Containers are adopted
+through the runtime: the simulated runtime rebuilds them from the file, the Docker runtime finds
+them by label, and anything that vanished meanwhile is reported STOPPED and, for a service,
+replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from ecsedu import errors
+from ecsedu.engine import placement
+from ecsedu.model import cluster as cluster_mod
+from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import service as service_mod
+from ecsedu.model import task as task_mod
+from ecsedu.model import task_definition as td_mod
+from ecsedu.runtimes import base
+
+if TYPE_CHECKING:
+    from ecsedu.engine.control_plane import ControlPlane
+
+__all__ = ["FORMAT", "load", "save"]
+
+FORMAT = "ecsedu-state"
+VERSION = 1
+S = task_mod.TaskStatus
+
+
+def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: getattr(obj, n) for n in names}
+
+
+CLUSTER_FIELDS = (
+    "arn", "name", "created_at", "status", "tags", "settings",
+    "registered_container_instances_count", "running_tasks_count", "pending_tasks_count",
+    "active_services_count",
+)
+INSTANCE_FIELDS = (
+    "arn", "id", "cluster_arn", "ec2_instance_id", "registered_cpu", "registered_memory",
+    "registered_at", "attributes", "remaining_cpu", "remaining_memory", "status",
+    "agent_connected", "agent_version", "docker_version", "running_tasks_count",
+    "pending_tasks_count", "version", "tags", "docker_host", "address",
+)
+TASK_FIELDS = (
+    "arn", "id", "cluster_arn", "container_instance_arn", "group", "started_by", "created_at",
+    "launch_type", "service_name", "deployment_id", "desired_status", "version",
+    "health_status", "pull_started_at", "pull_stopped_at", "started_at", "running_since",
+    "stopping_at", "execution_stopped_at", "stopped_at", "stop_code", "stopped_reason",
+    "overrides", "tags", "reached_running", "cpu", "memory",
+)
+CONTAINER_FIELDS = (
+    "name", "image", "essential", "cpu", "memory", "memory_reservation", "container_arn",
+    "has_health_check", "last_status", "exit_code", "reason", "health_status", "runtime_id",
+)
+SERVICE_FIELDS = (
+    "arn", "name", "cluster_arn", "task_definition_arn", "desired_count", "created_at",
+    "scheduling_strategy", "launch_type", "status", "minimum_healthy_percent", "maximum_percent",
+    "placement_constraints", "placement_strategy", "request", "tags", "running_count",
+    "pending_count", "consecutive_start_failures", "throttled_until", "launches", "steady",
+    "last_steady_report", "min_capacity", "max_capacity",
+)
+DEPLOYMENT_FIELDS = (
+    "id", "task_definition_arn", "desired_count", "created_at", "updated_at", "status",
+    "rollout_state", "rollout_state_reason", "failed_tasks", "running_count", "pending_count",
+)
+
+
+def dump(cp: ControlPlane) -> dict[str, Any]:
+    store = cp.store
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "runtime": store.runtime_name,
+        "seed": cp.seed,
+        "time": store.clock.now,
+        "rng": store.ids.get_state(),
+        "clusters": [_fields(c, CLUSTER_FIELDS) for c in store.clusters.values()],
+        "instances": [
+            {
+                **_fields(i, INSTANCE_FIELDS),
+                "reserved_ports": list(i.reserved_ports),
+                "reserved_ports_udp": list(i.reserved_ports_udp),
+                "ports": sorted(i.ports),
+                "ports_udp": sorted(i.ports_udp),
+                "group_counts": dict(i.group_counts),
+                "agent_lost": store.agents[i.arn].lost,
+            }
+            for i in store.instances.values()
+        ],
+        "task_definitions": [
+            {
+                "arn": td.arn,
+                "revision": td.revision,
+                "status": td.status,
+                "registered_at": td.document.get("registeredAt"),
+                "deregistered_at": td.document.get("deregisteredAt"),
+                "request": store.td_requests[td.arn],
+                "tags": store.td_tags.get(td.arn, []),
+            }
+            for revisions in store.families.values()
+            for td in revisions
+        ],
+        "tasks": [
+            {
+                **_fields(t, TASK_FIELDS),
+                "task_definition_arn": t.task_definition.arn,
+                "last_status": t.last_status.value,
+                "ports": list(t.ports),
+                "ports_udp": list(t.ports_udp),
+                "containers": [
+                    {**_fields(c, CONTAINER_FIELDS), "bindings": [list(b) for b in c.bindings]}
+                    for c in t.containers
+                ],
+            }
+            for t in store.tasks.values()
+        ],
+        "services": [
+            {
+                **_fields(s, SERVICE_FIELDS),
+                "deployments": [_fields(d, DEPLOYMENT_FIELDS) for d in s.deployments],
+                "events": [[e.id, e.created_at, e.message] for e in s.events],
+            }
+            for s in store.services.values()
+        ],
+        "log": [[t, k, c, subj, m, d] for t, k, c, subj, m, d in store.log],
+    }
+
+
+def save(cp: ControlPlane, path: str) -> None:
+    data = json.dumps(dump(cp), default=str, indent=1)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ecsedu-state-", dir=directory)
+    with os.fdopen(fd, "w") as f:
+        f.write(data)
+    os.replace(tmp, path)  # never leave a half-written file behind
+
+
+def read(path: str) -> dict[str, Any]:
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise errors.StateFileError(f"No state file at {path!r}: save one with ecs.save(path).") from None
+    except (OSError, ValueError) as exc:
+        raise errors.StateFileError(f"Cannot read the state file {path!r}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise errors.StateFileError(f"{path!r} is not an ecsedu state file (written by ecs.save).")
+    if data.get("version") != VERSION:
+        raise errors.StateFileError(
+            f"{path!r} was written by another ecsedu (state format {data.get('version')}, "
+            f"this one reads {VERSION})."
+        )
+    return data
+
+
+def load(cp: ControlPlane, path: str) -> None:
+    """Replace ``cp``'s (empty) state with the one saved at ``path`` and adopt the containers."""
+    data = read(path)
+    if cp.store.clusters or cp.store.tasks:
+        raise errors.StateFileError("Load a state file into a fresh connection only.")
+    try:
+        _restore(cp, data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise errors.StateFileError(f"The state file {path!r} is damaged: {exc!r}") from None
+
+
+def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
+    store = cp.store
+    if cp.clock.simulated:
+        cp.clock._now = float(data["time"])  # the simulated clock carries on from the save
+    cp.seed = int(data["seed"])
+    store.ids.set_state(data["rng"])
+    for c in data["clusters"]:
+        cluster = cluster_mod.Cluster(**c)
+        store.clusters[cluster.arn] = cluster
+        store.indexes[cluster.arn] = placement.ClusterIndex()
+    for i in data["instances"]:
+        fields = {k: i[k] for k in INSTANCE_FIELDS}
+        inst = ci_mod.ContainerInstance(
+            **fields,
+            reserved_ports=tuple(i["reserved_ports"]),
+            reserved_ports_udp=tuple(i["reserved_ports_udp"]),
+            ports=set(i["ports"]),
+            ports_udp=set(i["ports_udp"]),
+            group_counts=Counter(i["group_counts"]),
+        )
+        index = store.indexes[inst.cluster_arn]
+        cluster_name = inst.cluster_arn.rsplit("/", 1)[1]
+        options = {"docker_host": inst.docker_host} if inst.docker_host else {}
+        if inst.address:
+            options["address"] = inst.address
+        runtime = cp._make_runtime(cluster_name, inst.id, len(index), options)
+        store.instances[inst.arn] = inst
+        index.add(inst)
+        for group, n in inst.group_counts.items():
+            index.count_task(group, inst.index, n)
+        from ecsedu.agent import agent as agent_mod
+
+        agent = agent_mod.ContainerAgent(inst.arn, runtime, cp._on_report)
+        if i["agent_lost"]:
+            agent.lost = True
+            agent.connected = False
+        elif not inst.agent_connected:
+            agent.connected = False
+        store.agents[inst.arn] = agent
+    for entry in data["task_definitions"]:
+        request = entry["request"]
+        family = request["family"]
+        td = td_mod.TaskDefinition.from_request(
+            request, arn=entry["arn"], revision=entry["revision"],
+            registered_at=float(entry["registered_at"]),
+        )
+        if entry["status"] != "ACTIVE":
+            td = td.with_status(entry["status"])
+            if entry.get("deregistered_at") is not None:
+                td.document["deregisteredAt"] = float(entry["deregistered_at"])
+        store.families.setdefault(family, []).append(td)
+        store.td_requests[td.arn] = request
+        store.td_tags[td.arn] = entry["tags"]
+    by_arn = {td.arn: td for revs in store.families.values() for td in revs}
+    for entry in data["tasks"]:
+        containers = [
+            task_mod.Container(
+                **{k: c[k] for k in CONTAINER_FIELDS},
+                bindings=tuple(tuple(b) for b in c["bindings"]),  # type: ignore[misc]
+            )
+            for c in entry["containers"]
+        ]
+        task = task_mod.Task(
+            **{k: entry[k] for k in TASK_FIELDS},
+            task_definition=by_arn[entry["task_definition_arn"]],
+            containers=containers,
+            last_status=S(entry["last_status"]),
+            ports=tuple(entry["ports"]),
+            ports_udp=tuple(entry["ports_udp"]),
+        )
+        store.tasks[task.arn] = task
+        if task.service_name is not None:
+            store.tasks_of_service(task.cluster_arn, task.service_name)[task.arn] = task
+    for entry in data["services"]:
+        fields = {k: entry[k] for k in SERVICE_FIELDS}
+        service = service_mod.Service(
+            **fields,
+            deployments=[service_mod.Deployment(**d) for d in entry["deployments"]],
+            events=[service_mod.ServiceEvent(*e) for e in entry["events"]],
+        )
+        store.services[service.arn] = service
+    store.log = [tuple(e) for e in data["log"]]
+    _resume(cp)
+
+
+def _resume(cp: ControlPlane) -> None:
+    """Derive the timers again and let each agent take charge of its containers."""
+    store, lc = cp.store, cp.lifecycle
+    t = lc.timings
+    for task in list(store.tasks.values()):
+        status = task.last_status
+        if status is S.STOPPED:
+            left = (task.stopped_at or store.clock.now) + t.retention - store.clock.now
+            store.clock.schedule(max(0.0, left), lambda task=task: store.tasks.pop(task.arn, None))
+            continue
+        agent = store.agents.get(task.container_instance_arn)
+        if status is S.PROVISIONING:
+            lc._after(0.0, task, S.PROVISIONING, lc._to_pending)
+            continue
+        if agent is None or agent.lost:
+            continue
+        spec = lc.spec(task)
+        known = {
+            c.name: (base.ContainerState(c.last_status), c.bindings) for c in task.containers
+        }
+        found = agent.runtime.adopt(spec, known)
+        if status is S.PENDING and task.desired_status == "RUNNING" and not found:
+            agent.start_task(spec)
+            continue
+        for c in task.containers:
+            if c.last_status == "RUNNING" and found.get(c.name) is not base.ContainerState.RUNNING:
+                lc.apply_event(
+                    base.ContainerEvent(
+                        task.arn, c.name, base.ContainerState.STOPPED, exit_code=137,
+                        reason="DockerContainerNotFound: the container is gone from the host",
+                    )
+                )
+        if task.last_status is S.ACTIVATING:
+            lc._after(t.activating, task, S.ACTIVATING, lc._to_running)
+        elif task.last_status is S.DEACTIVATING:
+            lc._after(t.deactivating, task, S.DEACTIVATING, lc._to_stopping)
+        elif task.last_status is S.STOPPING:
+            agent.stop_task(task.arn, t.default_stop_timeout)
+        elif task.last_status is S.DEPROVISIONING:
+            lc._after(0.0, task, S.DEPROVISIONING, lc._to_stopped)
+        elif task.last_status is S.RUNNING and task.service_name is not None:
+            cp.services.on_task_change(task)
+    if store.clusters:
+        cp.services.start_sweeps()
+    for service in store.services.values():
+        if service.status != "INACTIVE":
+            cp.services.request(service)
