@@ -61,6 +61,7 @@ class Lifecycle:
         self.on_change = on_change
         self.timings = timings or TaskTimings()
         self._specs: dict[str, tuple[base.ContainerSpec, ...]] = {}
+        self._footprints: dict[str, tuple[int, int, tuple[str, ...], tuple[str, ...]]] = {}
 
     # -- creation ------------------------------------------------------------------------------
     def create(
@@ -80,6 +81,8 @@ class Lifecycle:
         task_id = store.ids.hex32()
         cluster_name = cluster_arn.rsplit("/", 1)[1]
         arn = f"{store_mod.ARN_PREFIX}task/{cluster_name}/{task_id}"
+        footprint = self._footprint(td)
+        prefix = f"{store_mod.ARN_PREFIX}container/{cluster_name}/{task_id}/"
         containers = [
             task_mod.Container(
                 name=c.name,
@@ -88,12 +91,11 @@ class Lifecycle:
                 cpu=c.cpu,
                 memory=c.memory,
                 memory_reservation=c.memory_reservation,
-                container_arn=f"{store_mod.ARN_PREFIX}container/{cluster_name}/{task_id}/{store.ids.uuid()}",
+                container_arn=prefix + store.ids.uuid(),
                 has_health_check=c.health_check is not None,
             )
             for c in td.containers
         ]
-        uses_host_ports = td.network_mode in ("bridge", "host")
         task = task_mod.Task(
             arn=arn,
             id=task_id,
@@ -106,12 +108,12 @@ class Lifecycle:
             containers=containers,
             service_name=service_name,
             deployment_id=deployment_id,
-            ports=tuple(str(p) for p in td.static_host_ports("tcp")) if uses_host_ports else (),
-            ports_udp=tuple(str(p) for p in td.static_host_ports("udp")) if uses_host_ports else (),
-            overrides=dict(overrides or {}),
-            tags=list(tags or []),
-            cpu=td.reserved_cpu,
-            memory=td.reserved_memory,
+            ports=footprint[2],
+            ports_udp=footprint[3],
+            overrides=dict(overrides) if overrides else {},
+            tags=list(tags) if tags else [],
+            cpu=footprint[0],
+            memory=footprint[1],
         )
         store.tasks[arn] = task
         if service_name is not None:
@@ -137,6 +139,22 @@ class Lifecycle:
         return task
 
     # -- resources -----------------------------------------------------------------------------
+    def _footprint(
+        self, td: td_mod.TaskDefinition
+    ) -> tuple[int, int, tuple[str, ...], tuple[str, ...]]:
+        """(cpu, memory, static TCP ports, static UDP ports) a task of ``td`` reserves."""
+        cached = self._footprints.get(td.arn)
+        if cached is None:
+            uses_host_ports = td.network_mode in ("bridge", "host")  # awsvpc: the task's own ENI
+            cached = (
+                td.reserved_cpu,
+                td.reserved_memory,
+                tuple(str(p) for p in td.static_host_ports("tcp")) if uses_host_ports else (),
+                tuple(str(p) for p in td.static_host_ports("udp")) if uses_host_ports else (),
+            )
+            self._footprints[td.arn] = cached
+        return cached
+
     def _reserve(self, task: task_mod.Task, inst: ci_mod.ContainerInstance) -> None:
         inst.remaining_cpu -= task.cpu
         inst.remaining_memory -= task.memory
