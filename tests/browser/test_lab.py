@@ -173,5 +173,7 @@ def test_welcome_notebook_runs_in_jupyterlab(
     text = "".join(
         "".join(output.get("text", "")) for output in outputs if output["output_type"] == "stream"
     )
-    assert "ecsedu is installed" in text
-    assert panel.locator(".jp-RenderedSVG, .jp-RenderedImage").count() >= 1, "no diagram shown"
+    assert "STOPPED EssentialContainerExited" in text, "the killed task was not reported"
+    assert "has started 1 tasks" in text, "the service did not replace the killed task"
+    diagrams = panel.locator(".jp-RenderedSVG, .jp-RenderedImage").count()
+    assert diagrams >= 3, f"expected the 3 live diagrams, saw {diagrams}"
