@@ -6,13 +6,16 @@ the same engine, this times:
 * **raw**: docker-py create+start of 20 containers from a pool of 4 threads (the floor);
 * **compose**: ``docker-compose up -d --scale web=20`` (Debian's docker-compose 1.29) on an
   equivalent compose file;
-* **ecsedu**: ``ecsedu.connect(runtime="docker")`` scaling a service 0 → 20 until every task is
-  RUNNING; when the Docker engine wiring is not importable yet, the ``DockerRuntime`` itself is
-  measured instead (20 ``start_task`` calls until 20 RUNNING events) and the table says so;
+* **ecsedu**: ``ecsedu.connect(runtime="docker")``, ``update_service(desiredCount=20)`` on a
+  service at 0, until the ``services_stable`` waiter (small ``Delay``) says all 20 are RUNNING;
+  teardown is ``desiredCount=0`` until stable and every container is removed;
+* **runtime** (diagnostic): ``DockerRuntime`` alone, 20 ``start_task`` until 20 RUNNING events,
+  so that the engine's own overhead (its ACTIVATING step, polling) can be told apart;
 
-and the matching teardowns. Bar (issue 3): ecsedu ≤ 0.8 × compose and ≤ 1.3 × raw.
+and the matching teardowns, each the median of ``--repeat`` runs, with the ratios. Bar (issue 3):
+ecsedu ≤ 0.8 × compose and ≤ 1.3 × raw.
 
-    python benchmarks/docker_scale.py [--tasks 20] [--repeat 1]
+    python benchmarks/docker_scale.py [--tasks 20] [--repeat 3] [--delay 0.1]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -123,21 +127,25 @@ def bench_compose(client: Any, n: int) -> tuple[float, float] | None:
 # -- ecsedu ----------------------------------------------------------------------------------
 
 
-def bench_ecsedu_engine(n: int) -> tuple[float, float, str] | None:
-    """Through the public API; None when ``connect(runtime="docker")`` is not available yet."""
-    try:
-        import ecsedu
+@dataclass
+class EngineTiming:
+    """Where the engine path's time goes (seconds from ``update_service``)."""
 
-        ecs = ecsedu.connect(runtime="docker", namespace=f"bench-ecsedu-{uuid.uuid4().hex[:8]}")
-    except Exception as exc:  # not wired yet, or no engine
-        print(
-            f"ecsedu.connect(runtime='docker') unavailable ({exc}): measuring DockerRuntime",
-            file=sys.stderr,
-        )
-        return None
-    step: Callable[[], None] = (
-        (lambda: ecs.advance(0.02)) if hasattr(ecs, "advance") else (lambda: time.sleep(0.02))
-    )
+    up: float
+    down: float
+    containers_running: float  # the last container RUNNING event reached the engine
+    tasks_running: float  # the last task went ACTIVATING -> RUNNING
+    containers_stopped: float  # the last container STOPPED event reached the engine (teardown)
+
+
+def bench_ecsedu_engine(n: int, delay: float) -> EngineTiming:
+    """Through the public API: a service scaled 0 -> n, waited on with ``services_stable``."""
+    import ecsedu
+
+    namespace = f"bench-ecsedu-{uuid.uuid4().hex[:8]}"
+    ecs = ecsedu.connect(runtime="docker", namespace=namespace)
+    waiter = ecs.get_waiter("services_stable")
+    config = {"Delay": delay, "MaxAttempts": int(300 / delay)}
     try:
         ecs.create_cluster(clusterName="bench")
         ecs.add_instances("bench", count=1, cpu=4 * 1024 * n, memory=256 * n)
@@ -154,32 +162,43 @@ def bench_ecsedu_engine(n: int) -> tuple[float, float, str] | None:
             ],
         )
         ecs.create_service(cluster="bench", serviceName="web", taskDefinition="web", desiredCount=0)
+        waiter.wait(cluster="bench", services=["web"], WaiterConfig=config)
+        client = docker_runtime.get_client()
 
-        def running() -> int:
-            return int(
-                ecs.describe_services(cluster="bench", services=["web"])["services"][0][
-                    "runningCount"
-                ]
-            )
-
-        began = time.perf_counter()
+        mark = len(ecs.events())
+        wall0, began = time.time(), time.perf_counter()
         ecs.update_service(cluster="bench", service="web", desiredCount=n)
-        while running() < n:
-            step()
+        waiter.wait(cluster="bench", services=["web"], WaiterConfig=config)
         up = time.perf_counter() - began
-        began = time.perf_counter()
+        service = ecs.describe_services(cluster="bench", services=["web"])["services"][0]
+        assert service["runningCount"] == n, service
+        containers_running = _last(ecs, mark, "CONTAINER_STATE_CHANGE", "RUNNING") - wall0
+        tasks_running = _last(ecs, mark, "TASK_STATE_CHANGE", "RUNNING") - wall0
+
+        mark = len(ecs.events())
+        wall0, began = time.time(), time.perf_counter()
         ecs.update_service(cluster="bench", service="web", desiredCount=0)
-        while running() > 0 or ecs.list_tasks(cluster="bench")["taskArns"]:
-            step()
+        waiter.wait(cluster="bench", services=["web"], WaiterConfig=config)
+        while by_label(client, namespace):  # the engine must keep running to stop them
+            ecs.advance(0.02)
         down = time.perf_counter() - began
-        return up, down, "ecsedu service 0→N (connect(runtime='docker'))"
+        containers_stopped = _last(ecs, mark, "CONTAINER_STATE_CHANGE", "STOPPED") - wall0
+        return EngineTiming(up, down, containers_running, tasks_running, containers_stopped)
     finally:
-        close = getattr(ecs, "close", None)
-        if close is not None:
-            close(cleanup=True)
+        ecs.close(cleanup=True)
 
 
-def bench_ecsedu_runtime(client: Any, n: int) -> tuple[float, float, str]:
+def _last(ecs: Any, since: int, kind: str, status: str) -> float:
+    times = [
+        e.time
+        for e in ecs.events(kind=kind)
+        if e.seq >= since and dict(e.detail).get("lastStatus") == status
+    ]
+    return max(times) if times else float("nan")
+
+
+def bench_ecsedu_runtime(client: Any, n: int) -> tuple[float, float]:
+    """``DockerRuntime`` alone (no engine): n ``start_task`` until n RUNNING events."""
     namespace = f"bench-rt-{uuid.uuid4().hex[:8]}"
     runtime = docker_runtime.DockerRuntime(
         cluster="bench", instance_id=uuid.uuid4().hex, namespace=namespace
@@ -224,38 +243,42 @@ def bench_ecsedu_runtime(client: Any, n: int) -> tuple[float, float, str]:
         down = time.perf_counter() - began
     finally:
         runtime.close(cleanup=True)
-    return up, down, "ecsedu DockerRuntime, 20 start_task (engine wiring not measured)"
+    return up, down
 
 
 # -- main ------------------------------------------------------------------------------------
+
+ROWS = (
+    ("raw", "raw docker-py, 4 threads (floor)"),
+    ("compose", "docker-compose up -d --scale"),
+    ("ecsedu", "ecsedu service 0->N (engine)"),
+    ("runtime", "ecsedu DockerRuntime alone"),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender (median)")
     parser.add_argument(
-        "--repeat", type=int, default=1, help="runs per contender (median reported)"
-    )
-    parser.add_argument(
-        "--runtime-only", action="store_true", help="measure DockerRuntime, not the engine"
+        "--delay", type=float, default=0.1, help="services_stable waiter Delay (seconds)"
     )
     args = parser.parse_args(argv)
     client = docker_runtime.get_client()
     images.build_images(client, names=["ecsedu/web"])
     n = args.tasks
 
-    results: dict[str, list[tuple[float, float]]] = {"raw": [], "compose": [], "ecsedu": []}
-    ecsedu_label = ""
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in ROWS}
+    engine: list[EngineTiming] = []
     for _ in range(args.repeat):
         results["raw"].append(bench_raw(client, n))
         compose = bench_compose(client, n)
         if compose is not None:
             results["compose"].append(compose)
-        measured = None if args.runtime_only else bench_ecsedu_engine(n)
-        if measured is None:
-            measured = bench_ecsedu_runtime(client, n)
-        ecsedu_label = measured[2]
-        results["ecsedu"].append(measured[:2])
+        timing = bench_ecsedu_engine(n, args.delay)
+        engine.append(timing)
+        results["ecsedu"].append((timing.up, timing.down))
+        results["runtime"].append(bench_ecsedu_runtime(client, n))
 
     def med(name: str, index: int) -> float | None:
         values = [r[index] for r in results[name]]
@@ -263,25 +286,37 @@ def main(argv: list[str] | None = None) -> int:
 
     raw_up, compose_up, ecsedu_up = med("raw", 0), med("compose", 0), med("ecsedu", 0)
     print(
-        f"\nscale 0 → {n} ecsedu/web containers on {client.api.base_url}, median of {args.repeat}"
+        f"\nscale 0 -> {n} ecsedu/web containers on {client.api.base_url}, "
+        f"median of {args.repeat}\n"
     )
-    print(f"ecsedu measured as: {ecsedu_label}\n")
-    print(
-        f"{'contender':<10} {'up (s)':>8} {'down (s)':>9} {'up vs raw':>10} {'up vs compose':>14}"
-    )
-    for name in ("raw", "compose", "ecsedu"):
+    print(f"{'contender':<34} {'up (s)':>7} {'down (s)':>9} {'up/raw':>7} {'up/compose':>11}")
+    for name, title in ROWS:
         up, down = med(name, 0), med(name, 1)
         if up is None or down is None:
-            print(f"{name:<10} {'-':>8} {'-':>9}")
+            print(f"{title:<34} {'-':>7} {'-':>9}")
             continue
         vs_raw = f"{up / raw_up:.2f}x" if raw_up else "-"
         vs_compose = f"{up / compose_up:.2f}x" if compose_up else "-"
-        print(f"{name:<10} {up:>8.2f} {down:>9.2f} {vs_raw:>10} {vs_compose:>14}")
+        print(f"{title:<34} {up:>7.2f} {down:>9.2f} {vs_raw:>7} {vs_compose:>11}")
+
+    def med_of(attr: str) -> float:
+        return statistics.median(getattr(t, attr) for t in engine)
+
+    print(
+        f"\nengine path, up: last container RUNNING at {med_of('containers_running'):.2f}s, "
+        f"last task RUNNING at {med_of('tasks_running'):.2f}s "
+        f"(the ACTIVATING step), waiter returned at {med_of('up'):.2f}s (Delay {args.delay}s)"
+    )
+    print(
+        f"engine path, down: last container STOPPED at {med_of('containers_stopped'):.2f}s "
+        f"(DEACTIVATING step first), all containers removed at {med_of('down'):.2f}s"
+    )
     if ecsedu_up is not None and raw_up:
         ok_raw = ecsedu_up <= 1.3 * raw_up
         ok_compose = compose_up is None or ecsedu_up <= 0.8 * compose_up
         print(
-            f"\nbar: ≤ 1.3x raw: {'met' if ok_raw else 'MISSED'}; ≤ 0.8x compose: {'met' if ok_compose else 'MISSED'}"
+            f"\nbar: <= 1.3x raw: {'met' if ok_raw else 'MISSED'}; "
+            f"<= 0.8x compose: {'met' if ok_compose else 'MISSED'}"
         )
     return 0
 

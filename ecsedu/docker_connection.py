@@ -10,6 +10,7 @@ let real time pass while the agents drain Docker's events.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from ecsedu import clock as clock_mod
@@ -19,7 +20,24 @@ from ecsedu.runtimes import base
 
 __all__ = ["build"]
 
-_addresses = itertools.count(1)
+
+#: On real containers the ACTIVATING / DEACTIVATING steps have nothing to wait for (no load
+#: balancer to register with or drain): a task still passes through both states, on the next
+#: clock turn instead of a full simulated second each (which made scaling 0 -> 20 about 1 s slower
+#: than the containers themselves). ``connect("docker", timings=TaskTimings(...))`` overrides it.
+WALL_CLOCK_TIMINGS = lifecycle.TaskTimings(activating=0.0, deactivating=0.0)
+
+
+def _loopback_addresses(used: set[str]) -> Iterator[str]:
+    """127.0.0.1, 127.0.0.2, ... 127.0.0.254, then round again: one per instance of a connection.
+
+    Addresses in ``used`` (instances restored from a state file) are skipped while others remain.
+    """
+    for n in itertools.count():
+        address = f"127.0.0.{n % 254 + 1}"
+        if address not in used or len(used) >= 254:
+            used.add(address)
+            yield address
 
 
 def build(
@@ -34,12 +52,18 @@ def build(
 
     docker_rt.check_engine(docker_host)
     clock = clock_mod.WallClock()
+    used: set[str] = set()
+    addresses = _loopback_addresses(used)
 
     def factory(cluster: str, instance_id: str, opts: dict[str, Any]) -> base.Runtime:
         host = opts.get("docker_host", docker_host)
         if host != docker_host:
             docker_rt.check_engine(host)
-        address = opts.get("address") or f"127.0.0.{next(_addresses)}"
+        address = opts.get("address")
+        if address:
+            used.add(address)
+        else:
+            address = next(addresses)
         return docker_rt.docker_runtime_factory(
             cluster=cluster,
             instance_id=instance_id,
@@ -53,6 +77,7 @@ def build(
         if cleanup:
             docker_rt.cleanup(namespace=namespace, docker_host=docker_host)
 
+    options.setdefault("timings", WALL_CLOCK_TIMINGS)
     cp = control_plane.ControlPlane(
         seed=seed,
         clock=clock,
@@ -69,8 +94,13 @@ def build(
 
     def safety_check(td: td_mod.TaskDefinition, operation: str) -> None:
         spec = base.TaskSpec(
-            task_arn="", task_id="", cluster="", instance_id="", task_definition_arn=td.arn,
-            family=td.family, network_mode=td.network_mode,
+            task_arn="",
+            task_id="",
+            cluster="",
+            instance_id="",
+            task_definition_arn=td.arn,
+            family=td.family,
+            network_mode=td.network_mode,
             containers=lifecycle.container_specs(td, None),
             volumes=tuple((v.name, v.host_source_path) for v in td.volumes),
         )

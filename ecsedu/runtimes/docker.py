@@ -115,12 +115,29 @@ def _host_key(docker_host: str | None) -> str:
 def unavailable_message(docker_host: str | None, detail: object = "") -> str:
     """The one sentence shown when no Docker engine answers."""
     host = _host_key(docker_host)
-    why = f" ({_first_line(detail)})" if str(detail) else ""
+    why = f" ({_why_unreachable(detail)})" if str(detail) else ""
     return (
         f"No Docker engine answers at {host}{why}: start it (sudo systemctl start docker, or "
         f"sudo dockerd &) and try again, or use the simulated runtime, which needs no Docker: "
         f'ecsedu.connect(runtime="simulated").'
     )
+
+
+def _why_unreachable(detail: object) -> str:
+    """A few words for why a connection failed, instead of urllib3's nested repr."""
+    text = str(detail)
+    for needle, words in (
+        ("FileNotFoundError", "no socket there"),
+        ("No such file", "no socket there"),
+        ("ConnectionRefused", "connection refused"),
+        ("Connection refused", "connection refused"),
+        ("PermissionError", "permission denied: are you in the docker group?"),
+        ("Permission denied", "permission denied: are you in the docker group?"),
+        ("timed out", "timed out"),
+    ):
+        if needle in text:
+            return words
+    return _first_line(text)[:120]
 
 
 def missing_image_message(image: str, detail: object = "") -> str:
@@ -152,26 +169,36 @@ def _is_connection_error(exc: BaseException) -> bool:
     )
 
 
+def _short(error: EcsEduError, cause: BaseException) -> EcsEduError:
+    """Keep the low-level cause on ``error.detail`` (the message already names it)."""
+    error.detail = cause  # type: ignore[attr-defined]
+    return error
+
+
 @contextlib.contextmanager
 def map_docker_errors(docker_host: str | None = None, image: str | None = None) -> Iterator[None]:
-    """Translate docker-py and connection errors into ``ecsedu.errors`` (``raise ... from``)."""
+    """Translate docker-py and connection errors into ``ecsedu.errors``.
+
+    Raised ``from None``: a notebook user sees one short error, not a chain from deep inside
+    requests/urllib3; the original exception stays on the error's ``detail`` attribute.
+    """
     docker = _load_docker()
     try:
         yield
     except EcsEduError:
         raise
     except docker.errors.ImageNotFound as exc:
-        raise ImageNotFoundError(missing_image_message(image or "?", exc.explanation)) from exc
+        message = missing_image_message(image or "?", exc.explanation)
+        raise _short(ImageNotFoundError(message), exc) from None
     except docker.errors.APIError as exc:
-        raise EcsEduError(
-            f"the Docker engine refused: {_first_line(exc.explanation or exc)}"
-        ) from exc
+        message = f"the Docker engine refused: {_first_line(exc.explanation or exc)}"
+        raise _short(EcsEduError(message), exc) from None
     except Exception as exc:
         if _is_connection_error(exc):
-            raise RuntimeUnavailableError(unavailable_message(docker_host, exc)) from exc
-        raise EcsEduError(
-            f"Docker runtime error: {type(exc).__name__}: {_first_line(exc)}"
-        ) from exc
+            message = unavailable_message(docker_host, exc)
+            raise _short(RuntimeUnavailableError(message), exc) from None
+        message = f"Docker runtime error: {type(exc).__name__}: {_first_line(exc)}"
+        raise _short(EcsEduError(message), exc) from None
 
 
 # -- names, labels, safety ------------------------------------------------------------------------
@@ -662,9 +689,11 @@ class DockerRuntime(Runtime):
 
         Exit codes 137 (SIGKILL), 143 (SIGTERM) and 130 (SIGINT) are produced by the signal itself;
         any other ``exit_code`` is sent as SIGKILL and reported as asked. ``oom=True`` kills with
-        SIGKILL and reports ``OutOfMemoryError`` (a real OOM kill: ``ecsedu/worker`` with
+        SIGKILL and reports 137 and ``OutOfMemoryError`` (a real OOM kill: ``ecsedu/worker`` with
         ``WORKER_MEMORY_MB`` above the container's ``memory``).
         """
+        if oom:  # the kernel's OOM killer sends SIGKILL: 137, whatever exit code was asked
+            exit_code = 137
         signal = {137: "SIGKILL", 143: "SIGTERM", 130: "SIGINT"}.get(exit_code, "SIGKILL")
         with self._lock:
             task = self._tasks.get(task_arn) or self._adopt_from_engine(task_arn)
@@ -705,12 +734,54 @@ class DockerRuntime(Runtime):
                     )
         return out
 
+    def adopt(
+        self, spec: TaskSpec, known: dict[str, tuple[ContainerState, Any]]
+    ) -> dict[str, ContainerState]:
+        """After a kernel restart: take charge of the task's containers again, found by label.
+
+        Reality wins over ``known`` (what the state file last heard): the states returned are
+        Docker's. The task keeps its spec, so stops follow ``dependsOn`` and health is followed.
+        """
+        filters = self._filters()
+        filters["label"].append(f"{labels.TASK_ARN}={spec.task_arn}")
+        with map_docker_errors(self.docker_host):
+            found = self.client.api.containers(all=True, filters=filters)
+        health = {c.name: c.health_check is not None for c in spec.containers}
+        task = _Task(spec.task_arn, spec, starting=False)
+        out: dict[str, ContainerState] = {}
+        for summary in found:
+            cname = (summary.get("Labels") or {}).get(labels.CONTAINER_NAME, "")
+            if cname not in health:
+                continue
+            state = _STATE_OF.get(str(summary.get("State")), ContainerState.STOPPED)
+            names = summary.get("Names") or [""]
+            task.containers[cname] = _Container(
+                cname,
+                str(names[0]).lstrip("/"),
+                str(summary["Id"]),
+                state,
+                has_health=health[cname],
+                started=True,
+            )
+            out[cname] = state
+        if not found:
+            return out
+        with self._lock:
+            self._tasks[spec.task_arn] = task
+            self._forgotten.discard(spec.task_arn)
+            if all(c.state == ContainerState.STOPPED for c in task.containers.values()):
+                self._maybe_remove(task)  # nothing left to run: tidy up what died meanwhile
+        return out
+
     def close(self, cleanup: bool = False) -> None:
         """Stop following the engine; with ``cleanup`` remove this instance's containers too."""
         if self._closed:
             return
         self._closed = True
         self._engine.unsubscribe(self)
+        with self._lock:  # start workers still running stop before creating anything more
+            for task in self._tasks.values():
+                task.stopping = True
         if cleanup:
             _cleanup(self.client, self._filters())
 

@@ -20,7 +20,8 @@ root filesystem, in well under a second and with no network:
     optionally holds ``$WORKER_MEMORY_MB`` MiB of memory (enough to be OOM-killed under a small
     ``memory`` limit), and stops after ``$WORKER_SECONDS`` seconds (0 = never).
 ``ecsedu/crashy``
-    exits with code ``$EXIT_CODE`` (default 1) after ``$CRASH_AFTER`` seconds (default 5).
+    exits with code ``$EXIT_CODE`` (default 1) after ``$EXIT_AFTER`` seconds (default 5), like the
+    simulated runtime's crashy (``$CRASH_AFTER`` is still read as an older alias).
 
 Every image carries the labels ``ecsedu.image`` and ``ecsedu.image-hash`` (a hash of its content):
 building is skipped when the tag already holds the same content, unless ``--force``.
@@ -167,8 +168,8 @@ done
 """
 
 _CRASHY_SH = r"""#!/bin/sh
-# ecsedu/crashy: exits with $EXIT_CODE after $CRASH_AFTER seconds.
-AFTER="${CRASH_AFTER:-5}"
+# ecsedu/crashy: exits with $EXIT_CODE after $EXIT_AFTER seconds ($CRASH_AFTER: older alias).
+AFTER="${CRASH_AFTER:-${EXIT_AFTER:-5}}"
 CODE="${EXIT_CODE:-1}"
 trap 'echo "ecsedu/crashy: stopped before crashing"; exit 0' TERM INT
 echo "ecsedu/crashy: exiting with code $CODE in ${AFTER}s"
@@ -239,8 +240,8 @@ DEMO_IMAGES: dict[str, DemoImage] = {
         DemoImage(
             "ecsedu/crashy",
             "crashy.sh",
-            "exits with $EXIT_CODE after $CRASH_AFTER seconds",
-            (("EXIT_CODE", "1"), ("CRASH_AFTER", "5")),
+            "exits with $EXIT_CODE after $EXIT_AFTER seconds",
+            (("EXIT_CODE", "1"), ("EXIT_AFTER", "5")),
         ),
     )
 }

@@ -178,3 +178,25 @@ def second_dockerd(docker_client: Any) -> Iterator[SecondEngine]:
         engine.stop()
         subprocess.run(["ip", "link", "del", bridge], check=False)
         shutil.rmtree(engine.workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def connect(namespace: str, demo_images: list[str]) -> Iterator[Callable[..., Any]]:
+    """``connect(**options)``: ``ecsedu.connect("docker", namespace=<this test's>, ...)``.
+
+    Every control plane made is closed with ``cleanup=True`` afterwards (the ``namespace``
+    fixture then removes anything left with the namespace label).
+    """
+    import ecsedu
+
+    made: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        options.setdefault("namespace", namespace)
+        ecs = ecsedu.connect("docker", **options)
+        made.append(ecs)
+        return ecs
+
+    yield make
+    for ecs in made:
+        ecs.close(cleanup=True)

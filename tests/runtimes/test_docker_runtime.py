@@ -176,9 +176,14 @@ def test_two_container_task_runs_serves_its_page_and_is_removed_when_stopped(
     # the sidecar reaches the app by its container name over the task network
     deadline = time.monotonic() + 10
     metrics = docker_client.containers.get(f"ecsedu-test-{spec.task_id[:8]}-metrics")
-    while b"up=0" in metrics.logs().splitlines()[-1] and time.monotonic() < deadline:
+
+    def last_line() -> bytes:  # the sidecar may not have logged anything yet
+        lines = metrics.logs().splitlines()
+        return lines[-1] if lines else b"up=0 (no log yet)"
+
+    while b"up=0" in last_line() and time.monotonic() < deadline:
         time.sleep(0.3)
-    assert b"up=0" not in metrics.logs().splitlines()[-1]
+    assert b"up=0" not in last_line()
 
     runtime.stop_task(spec.task_arn, 5)
     events = collect(runtime, lambda ev: bool(stopped(ev, "web") and stopped(ev, "metrics")))
@@ -228,7 +233,7 @@ def test_container_exit_code_is_reported_and_the_task_cleaned_up(
 ) -> None:
     runtime = make_runtime()
     crashy = ContainerSpec(
-        name="crashy", image="ecsedu/crashy", environment=(("EXIT_CODE", "3"), ("CRASH_AFTER", "1"))
+        name="crashy", image="ecsedu/crashy", environment=(("EXIT_CODE", "3"), ("EXIT_AFTER", "1"))
     )
     runtime.start_task(task_spec(crashy, instance_id=runtime.instance_id))
     events = collect(runtime, lambda ev: stopped(ev, "crashy") is not None)
