@@ -36,9 +36,18 @@ def connect(
 
         cp = docker_connection.build(seed=seed, allow_unsafe=allow_unsafe, **options)
     else:
+        # Docker-only options are accepted and ignored, so one notebook runs on either runtime.
+        for docker_only in ("namespace", "docker_host"):
+            options.pop(docker_only, None)
         cp = control_plane.ControlPlane(seed=seed, clock=clock_mod.SimClock(), **options)
     if state is not None:
         from ecsedu.engine import persist
 
         persist.load(cp, os.fspath(state))
+    try:  # rich displays in Jupyter (a no-op outside IPython)
+        from ecsedu import jupyter
+
+        jupyter.register_formatters()
+    except ImportError:
+        pass
     return cp

@@ -58,11 +58,21 @@ def api(operation: str) -> Callable[[F], F]:
             if args:
                 raise TypeError(f"{fn.__name__}() only accepts keyword arguments.")
             validation.check_shape(operation, params)
+            _check_tags(operation, params)
             return fn(self, **params)
 
         return call  # type: ignore[return-value]
 
     return wrap
+
+
+def _check_tags(operation: str, params: dict[str, Any]) -> None:
+    """Every tag needs a key (botocore's model leaves ``key`` optional; ECS does not)."""
+    for tag in params.get("tags") or []:
+        if not tag.get("key"):
+            raise errors.ecs_error(
+                "InvalidParameterException", "Tag keys must not be empty.", operation  # our wording
+            )
 
 
 def _page(items: list[Any], params: dict[str, Any], key: str, operation: str) -> dict[str, Any]:
@@ -145,15 +155,16 @@ class ControlPlane:
         """Teaching helper: register ``count`` container instances; returns their ARNs."""
         arns = []
         for _ in range(count):
-            resp = self.register_container_instance(
-                cluster=cluster,
-                totalResources=[
+            params: dict[str, Any] = {
+                "cluster": cluster,
+                "totalResources": [
                     {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
                     {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
                 ],
-                attributes=[{"name": k, "value": v} for k, v in (attributes or {}).items()],
-                **({"_runtime_options": runtime_options} if runtime_options else {}),
-            )
+                "attributes": [{"name": k, "value": v} for k, v in (attributes or {}).items()],
+            }
+            validation.check_shape("RegisterContainerInstance", params)
+            resp = self._register_instance(params, runtime_options)
             arns.append(resp["containerInstance"]["containerInstanceArn"])
         return arns
 
@@ -268,7 +279,7 @@ class ControlPlane:
     # ===================================================================== container instances
     @api("RegisterContainerInstance")
     def register_container_instance(self, **params: Any) -> dict[str, Any]:
-        return self._register_instance(params, params.pop("_runtime_options", None) or {})
+        return self._register_instance(params, {})
 
     def _register_instance(self, params: dict[str, Any], runtime_options: dict[str, Any]) -> dict[str, Any]:
         op = "RegisterContainerInstance"
@@ -873,13 +884,13 @@ class ControlPlane:
         by_id = {d.id: d for d in s.deployments}
         for t in self.store.tasks.values():
             if t.service_name == s.name and t.cluster_arn == s.cluster_arn:
-                d = by_id.get(t.deployment_id or "")
-                if d is None:
+                owner = by_id.get(t.deployment_id or "")
+                if owner is None:
                     continue
                 if t.last_status is S.RUNNING:
-                    d.running_count += 1
+                    owner.running_count += 1
                 elif t.last_status is S.PENDING:
-                    d.pending_count += 1
+                    owner.pending_count += 1
 
     @api("DeleteService")
     def delete_service(self, **params: Any) -> dict[str, Any]:
@@ -953,7 +964,12 @@ class ControlPlane:
                 return i.tags
         else:
             raise errors.ecs_error("InvalidParameterException", "The ARN provided is invalid.", op)  # our wording
-        raise errors.ecs_error("ResourceNotFoundException", "The specified resource could not be found.", op)
+        # ListTagsForResource does not model ResourceNotFoundException: ECS answers it with
+        # InvalidParameterException (a code botocore knows for that operation).
+        code = "InvalidParameterException"
+        if op != "ListTagsForResource":
+            code = "ResourceNotFoundException"
+        raise errors.ecs_error(code, "The specified resource could not be found.", op)
 
     @api("TagResource")
     def tag_resource(self, **params: Any) -> dict[str, Any]:

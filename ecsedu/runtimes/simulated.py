@@ -42,6 +42,9 @@ class _SimContainer:
     state: base.ContainerState = base.ContainerState.PENDING
     host_ports: tuple[tuple[int, int, str, str], ...] = ()
     timers: list[clock_mod.Timer] = field(default_factory=list)
+    health: str = "UNKNOWN"
+    exit_code: int | None = None
+    waiting: bool = False  # pulled, waiting for its dependsOn conditions
 
 
 class SimulatedRuntime(base.Runtime):
@@ -68,6 +71,8 @@ class SimulatedRuntime(base.Runtime):
 
     # -- the Runtime interface -----------------------------------------------------------------
     def start_task(self, spec: base.TaskSpec) -> None:
+        """Pull images one after another, then start each container; a container with
+        ``dependsOn`` waits for its conditions (START, HEALTHY, COMPLETE, SUCCESS)."""
         task: dict[str, _SimContainer] = {}
         self.containers[spec.task_arn] = task
         delay = 0.0
@@ -76,8 +81,58 @@ class SimulatedRuntime(base.Runtime):
             task[cspec.name] = c
             pull = self.timings.cached_pull if cspec.image in self.images else self.timings.pull
             self.images.add(cspec.image)
-            delay += pull + self.timings.start
-            c.timers.append(self.clock.schedule(delay, lambda c=c: self._started(c)))
+            delay += pull
+            if cspec.depends_on:
+                c.timers.append(self.clock.schedule(delay, lambda c=c: self._pulled(c)))
+            else:
+                delay += self.timings.start
+                c.timers.append(self.clock.schedule(delay, lambda c=c: self._started(c)))
+
+    def _pulled(self, c: _SimContainer) -> None:
+        c.waiting = True
+        self._release(c.task_arn)
+
+    def _release(self, task_arn: str) -> None:
+        """Start every waiting container whose dependencies are now satisfied."""
+        task = self.containers.get(task_arn, {})
+        for c in task.values():
+            if not c.waiting:
+                continue
+            verdicts = [self._condition(task.get(dep), cond) for dep, cond in c.spec.depends_on]
+            if all(v is True for v in verdicts):
+                c.waiting = False
+                c.timers.append(
+                    self.clock.schedule(self.timings.start, lambda c=c: self._started(c))
+                )
+            elif any(v is None for v in verdicts):
+                c.waiting = False
+                reason = (
+                    f"CannotStartContainerError: a dependency of container {c.spec.name} "
+                    "cannot reach its condition"
+                )
+                self._exit(c, None, reason, failed=True)
+
+    @staticmethod
+    def _condition(dep: _SimContainer | None, condition: str) -> bool | None:
+        """True when met, False while it may still be met, None when it never will be."""
+        if dep is None:
+            return None
+        stopped = dep.state is base.ContainerState.STOPPED
+        if condition == "START":
+            if dep.state is base.ContainerState.PENDING:
+                return False
+            return True
+        if condition == "HEALTHY":
+            if dep.health == "HEALTHY":
+                return True
+            return None if stopped else False
+        if condition == "COMPLETE":
+            return True if stopped else False
+        if condition == "SUCCESS":
+            if not stopped:
+                return False
+            return True if dep.exit_code == 0 else None
+        return None
 
     def stop_task(self, task_arn: str, timeout: float) -> None:
         for c in self.containers.get(task_arn, {}).values():
@@ -170,6 +225,7 @@ class SimulatedRuntime(base.Runtime):
             )
         )
         self._behave(c)
+        self._release(c.task_arn)
 
     def _behave(self, c: _SimContainer) -> None:
         """What a running container does next: crashy exits, health checks report."""
@@ -185,11 +241,17 @@ class SimulatedRuntime(base.Runtime):
 
     def _health(self, c: _SimContainer, status: str) -> None:
         if c.state is base.ContainerState.RUNNING:
+            c.health = status
             self._emit(base.ContainerEvent(c.task_arn, c.spec.name, c.state, health=status))
+            self._release(c.task_arn)
 
-    def _exit(self, c: _SimContainer, code: int | None, reason: str | None) -> None:
+    def _exit(
+        self, c: _SimContainer, code: int | None, reason: str | None, *, failed: bool = False
+    ) -> None:
         never_started = c.state is base.ContainerState.PENDING
         c.state = base.ContainerState.STOPPED
+        c.exit_code = code
+        c.waiting = False
         for t in c.timers:
             t.cancel()
         c.timers.clear()
@@ -202,9 +264,10 @@ class SimulatedRuntime(base.Runtime):
                 base.ContainerState.STOPPED,
                 exit_code=code,
                 reason=reason,
-                start_failed=never_started and reason is None,
+                start_failed=failed or (never_started and reason is None),
             )
         )
+        self._release(c.task_arn)
 
     def _bind(self, port: base.PortSpec) -> tuple[int, int, str, str]:
         host = port.host_port
