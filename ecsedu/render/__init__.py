@@ -5,10 +5,15 @@ else: ``graph.to_graph`` turns it into a networkx graph of clusters, container i
 agents, task definitions, tasks, containers, services and alarms; ``figures`` lays that graph
 out on fixed slots and graphviz (``neato -n2``) draws it. Drawing never changes state.
 
+``cards`` draws one object (a task, a service, an instance, a cluster) small, and ``html`` turns
+snapshots and views into a table plus a thumbnail: ``ecsedu.jupyter`` registers those as the
+objects' displays in Jupyter.
+
 >>> from ecsedu.render import figures     # doctest: +SKIP
 >>> figures.cluster_services(ecs.snapshot(), 6).svg()  # doctest: +SKIP
 """
 
+from ecsedu.render.cards import cluster_card, instance_card, service_card, task_card
 from ecsedu.render.figure import Figure
 from ecsedu.render.figures import (
     FIGURES,
@@ -28,13 +33,17 @@ __all__ = [
     "FIGURES",
     "Figure",
     "SlotMemory",
+    "cluster_card",
     "cluster_services",
     "cluster_view",
     "docker_host",
     "draw",
     "ecs_overview",
+    "instance_card",
     "instance_tasks",
+    "service_card",
     "service_scaling",
     "snapshot_html",
+    "task_card",
     "task_definition_tasks",
 ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ecsedu.model.snapshot import InstanceView, ServiceView, Snapshot, TaskView
 from ecsedu.render import graph as g
-from ecsedu.render.dot import Canvas
+from ecsedu.render.dot import Canvas, quote, top_padding
 from ecsedu.render.layout import Box, Geometry, SlotMemory, fresh_slots
 from ecsedu.render.style import (
     Theme,
@@ -29,6 +30,7 @@ from ecsedu.render.style import (
 __all__ = ["Scene", "fit"]
 
 
+@lru_cache(maxsize=4096)
 def fit(text: str, width: float, size: float) -> str:
     """Shorten ``text`` with an ellipsis so it fits ``width`` points at font ``size``."""
     limit = max(int(width / (size * 0.56)), 2)
@@ -39,12 +41,30 @@ def pct(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
+@dataclass(frozen=True)
+class TaskLook:
+    """The drawing attributes shared by every task of one owner in one status.
+
+    A task started by RunTask, outside any service, has its own colour and a double outline
+    (``peripheries=2``), so it never reads as a greyed-out STOPPED task.
+    """
+
+    cls: str
+    text: str  # status glyph and word
+    task: str  # the tile's DOT style (Canvas.look)
+    container: str  # its containers' DOT style
+
+
+@lru_cache(maxsize=1024)
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 @dataclass
 class Scene:
-    """One figure being drawn: the snapshot, its object graph, a theme and a canvas."""
+    """One figure being drawn: the snapshot, a theme and a canvas."""
 
     snapshot: Snapshot
-    graph: g.Graph
     theme: Theme
     canvas: Canvas
     geometry: Geometry = field(default_factory=Geometry)
@@ -52,6 +72,7 @@ class Scene:
     colours: dict[str, str] = field(default_factory=dict)
     legend_services: list[str] = field(default_factory=list)
     standalone_shown: bool = False
+    task_looks: dict[tuple[str | None, str], TaskLook] = field(default_factory=dict)
     arrows: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -73,32 +94,56 @@ class Scene:
     def task_h(self, tasks: Sequence[TaskView]) -> float:
         return self.geometry.task_h(max((len(t.containers) for t in tasks), default=1))
 
+    def task_look(self, task: TaskView, status: str) -> TaskLook:
+        """How a task of this owner in this status is drawn (worked out once per figure)."""
+        key = (task.service_name, status)
+        look = self.task_looks.get(key)
+        if look is None:
+            t, c = self.theme, self.canvas
+            colour = self.colour_of(task)
+            style = status_style(status)
+            standalone = task.service_name is None
+            stroke = t.standalone_stroke if standalone else colour
+            inner = colour if not style.faded else self.tint(colour, True)
+            look = self.task_looks[key] = TaskLook(
+                cls=f"task {status.lower()}" + (" standalone" if standalone else ""),
+                text=style.text,
+                task=c.look(
+                    fill=self.tint(colour, style.faded),
+                    stroke=stroke if not style.faded else t.muted,
+                    line=style.line,
+                    fontsize=t.font_size - 0.5,
+                    rounded=True,
+                    penwidth=t.pen_width * (1.6 if status == "RUNNING" else 1.2),
+                    peripheries=2 if standalone else 1,
+                ),
+                container=c.look(fill=inner, fontcolor=text_on(inner), fontsize=t.font_size - 1.5),
+            )
+        elif task.service_name is None:
+            self.standalone_shown = True
+        elif task.service_name not in self.legend_services:
+            self.legend_services.append(task.service_name)
+        return look
+
     def draw_task(self, task: TaskView, box: Box) -> None:
-        t, geo = self.theme, self.geometry
-        colour = self.colour_of(task)
+        """A task tile: owner, short id and status on top, its containers inside."""
+        t, geo, c = self.theme, self.geometry, self.canvas
         status = task_status(task)
-        style = status_style(status)
-        owner = task.service_name or "RunTask"
-        head = f"{fit(owner, geo.task_w - 70, 9.5)} · task {task.id[:8]}\n{style.text}"
-        self.canvas.node(
+        look = self.task_look(task, status)
+        owner = fit(task.service_name or "RunTask", geo.task_w - 70, 9.5)
+        # The two-line header sits at the top of the tile (see dot.top_padding).
+        pad = top_padding(box.h, t.font_size - 0.5, 2).replace("\n", "\\n")
+        c.emit(
             g.task_id(task),
             box,
-            head,
-            cls=f"task {status.lower()}",
-            fill=self.tint(colour, style.faded),
-            stroke=colour if not style.faded else t.muted,
-            line=style.line,
-            labelloc="t",
-            fontsize=t.font_size - 0.5,
-            rounded=True,
-            penwidth=t.pen_width * (1.6 if status == "RUNNING" else 1.2),
-            tooltip=f"{task.arn}\n{task.family}:{task.revision} {status}",
-            margin="0.1,0.07",
+            f'"{_escape(owner)} · task {task.id[:8]}\\n{look.text}{pad}"',
+            look.cls,
+            look.task,
+            f'"{task.arn}\\n{task.family}:{task.revision} {status}"',  # already DOT-quoted
         )
         top = box.y + geo.task_header_h
+        x, w, step, size = box.x + 6, box.w - 12, geo.container_h + 3, t.font_size - 1.5
         for i, container in enumerate(task.containers):
-            cbox = Box(box.x + 6, top + i * (geo.container_h + 3), box.w - 12, geo.container_h)
-            fill = colour if not style.faded else self.tint(colour, True)
             mark = ""
             if container.last_status == "STOPPED" and status != "STOPPED":
                 mark = "✕ "
@@ -107,15 +152,12 @@ class Scene:
             text = f"{mark}{container.name} · {container.image}"
             if container.exit_code is not None and container.last_status == "STOPPED":
                 text += f" (exit {container.exit_code})"
-            self.canvas.node(
+            c.emit(
                 g.container_id(task, container.name),
-                cbox,
-                fit(text, cbox.w - 6, t.font_size - 1.5),
-                cls=f"container {container.last_status.lower()}",
-                fill=fill,
-                stroke=None,
-                fontcolor=text_on(fill),
-                fontsize=t.font_size - 1.5,
+                Box(x, top + i * step, w, geo.container_h),
+                quote(fit(text, w - 6, size)),
+                f"container {container.last_status.lower()}",
+                look.container,
             )
 
     # -- container instances ------------------------------------------------------------------
@@ -262,15 +304,28 @@ class Scene:
         )
 
     def draw_legend(
-        self, x: float, y: float, *, tasks: bool = True, instances: bool = True
+        self,
+        x: float,
+        y: float,
+        *,
+        tasks: bool = True,
+        instances: bool = True,
+        extra: Sequence[tuple[str, str, dict[str, object]]] = (),
     ) -> None:
+        """The legend box; ``extra`` rows (id, text, swatch spec) come first."""
         t, c = self.theme, self.canvas
-        rows: list[tuple[str, str, dict[str, object]]] = []
+        rows: list[tuple[str, str, dict[str, object]]] = list(extra)
         for name in self.legend_services:
             colour = self.colours.get(name, t.standalone)
             rows.append((f"legend-service-{name}", f"service {name}", {"fill": colour}))
         if self.standalone_shown:
-            rows.append(("legend-runtask", "task without service", {"fill": t.standalone}))
+            rows.append(
+                (
+                    "legend-runtask",
+                    "standalone task (RunTask)",
+                    {"fill": t.standalone, "stroke": t.standalone_stroke, "double": True},
+                )
+            )
         if tasks:
             for status in ("PENDING", "RUNNING", "STOPPING", "STOPPED"):
                 s = status_style(status)
@@ -287,9 +342,10 @@ class Scene:
         for arrow in sorted(self.arrows):
             rows.append((f"legend-arrow-{arrow}", f"→ {arrow}", {"arrow": True}))
         height = 26 + 20 * len(rows)
+        grow = round(14.6 * max(t.font_size - 10, 0))  # larger type (projector) needs room
         c.node(
             "legend",
-            Box(x, y, 196, height),
+            Box(x, y, 196 + grow, height),
             "Legend",
             cls="legend",
             fill=t.frame_fill,
@@ -301,22 +357,28 @@ class Scene:
         for i, (node_id, text, spec) in enumerate(rows):
             top = y + 24 + 20 * i
             if spec.get("arrow"):
-                c.text(node_id, Box(x + 10, top, 176, 16), text, cls="legend-entry", align="l")
+                c.text(
+                    node_id, Box(x + 10, top, 176 + grow, 16), text, cls="legend-entry", align="l"
+                )
                 continue
             fill = spec.get("fill")
+            double = bool(spec.get("double"))  # the outer ring is drawn 4pt outside the box
             c.node(
                 f"{node_id}-swatch",
-                Box(x + 10, top, 30, 15),
+                Box(x + 14, top + 4, 22, 7) if double else Box(x + 10, top, 30, 15),
                 cls="legend-swatch",
                 fill=str(fill) if fill else t.instance_fill,
-                stroke=t.warn if spec.get("warn") else t.instance_stroke,
+                stroke=str(spec["stroke"])
+                if "stroke" in spec
+                else (t.warn if spec.get("warn") else t.instance_stroke),
                 line=str(spec.get("line", "solid")),
+                peripheries=2 if double else 1,
                 semantic=False,
             )
             c.text(
                 node_id,
-                Box(x + 46, top, 146, 16),
-                fit(text, 146, t.font_size - 1),
+                Box(x + 46, top, 146 + grow, 16),
+                fit(text, 146 + grow, t.font_size - 1),
                 cls="legend-entry",
                 fontsize=t.font_size - 1,
                 align="l",

@@ -2,18 +2,25 @@
 
 A figure is a value: it holds the DOT source and the ids of the ECS objects it draws, and renders
 SVG or PNG on demand (cached). In Jupyter it displays itself inline as SVG.
+
+Only what the drawing needs is computed up front. The plain-text description and the object
+graph behind ``edges`` are built on first use. A figure drawn with ``stream=True`` had graphviz
+reading its DOT while it was being drawn (``svg_job``); ``svg()`` then writes the ``<desc>``
+while graphviz finishes, and waits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ecsedu.render.layout import Box
 from ecsedu.render.svg import finish_svg, run_graphviz
 
-__all__ = ["Figure"]
+__all__ = ["Edge", "Figure"]
+
+Edge = tuple[str, str, str]
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,23 +30,45 @@ class Figure:
     ``nodes`` holds the ids of the ECS objects drawn (``task-…``, ``instance-…``); ``edges``
     holds ``(source, target, relation)`` triples from the object graph among them, whether the
     relation is drawn as an arrow or as nesting. ``boxes`` gives every drawn shape's rectangle.
+    ``describe_with`` and ``edges_with`` compute the description and the edges when first asked.
     """
 
-    key: str  # e.g. "fig6-one-service-two-instances"
+    key: str  # e.g. "fig6-one-service"
     title: str
     caption: str
     dot: str
-    description: str
     theme: str
     nodes: frozenset[str]
-    edges: frozenset[tuple[str, str, str]]
     boxes: dict[str, Box] = field(repr=False)
+    describe_with: Callable[[], str] = field(repr=False)
+    edges_with: Callable[[], frozenset[Edge]] = field(repr=False)
+    svg_job: Callable[[], bytes] | None = field(default=None, repr=False)  # graphviz, streamed
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def description(self) -> str:
+        """The plain-text description (built once, on first use)."""
+        if "description" not in self._cache:
+            self._cache["description"] = self.describe_with()
+        text: str = self._cache["description"]
+        return text
+
+    @property
+    def edges(self) -> frozenset[Edge]:
+        """Relations of the object graph between drawn objects (built once, on first use)."""
+        if "edges" not in self._cache:
+            self._cache["edges"] = self.edges_with()
+        edges: frozenset[Edge] = self._cache["edges"]
+        return edges
 
     def svg(self) -> str:
         """Self-contained SVG text with ``<title>`` and ``<desc>``."""
         if "svg" not in self._cache:
-            raw = run_graphviz(self.dot, "svg").decode("utf-8")
+            if self.svg_job is None:
+                raw = run_graphviz(self.dot, "svg")
+            else:  # graphviz has been reading the DOT since the drawing began
+                self.description  # noqa: B018 (built while graphviz finishes)
+                raw = self.svg_job()
             self._cache["svg"] = finish_svg(raw, self.title, self.description)
         svg: str = self._cache["svg"]
         return svg

@@ -28,9 +28,10 @@ from ecsedu.model.snapshot import (
 from ecsedu.render import graph as g
 from ecsedu.render.blocks import Scene, fit
 from ecsedu.render.dot import Canvas
-from ecsedu.render.figure import Figure
+from ecsedu.render.figure import Edge, Figure
 from ecsedu.render.layout import Box, Geometry, SlotMemory, grid_position
-from ecsedu.render.style import Theme, get_theme, mix, text_on
+from ecsedu.render.style import SERVICE_PALETTE, Theme, get_theme, text_on
+from ecsedu.render.svg import GraphvizStream
 from ecsedu.render.text import (
     describe_cluster,
     describe_instance,
@@ -46,12 +47,14 @@ __all__ = [
     "cluster_view",
     "docker_host",
     "draw",
+    "draw_capacity",
     "ecs_overview",
     "instance_tasks",
     "service_scaling",
     "task_definition_tasks",
 ]
 
+STREAM_MIN_TASKS = 100  # stream=True only pays off for big figures: smaller ones draw plainly
 KEEP_STOPPED = 120.0  # seconds a STOPPED task stays on the diagram, greyed, before it goes
 
 
@@ -146,32 +149,56 @@ def _scene(
     key: str,
     memory: SlotMemory | None,
     geometry: Geometry | None = None,
+    *,
+    stream: bool = False,
 ) -> Scene:
     th = get_theme(theme)
-    from ecsedu.render.graph import to_graph
+    stream = stream and len(snapshot.tasks) >= STREAM_MIN_TASKS
+    canvas = Canvas(th, key, stream=GraphvizStream("svg") if stream else None)
+    return Scene(snapshot, th, canvas, geometry or Geometry(), memory)
 
-    return Scene(snapshot, to_graph(snapshot), th, Canvas(th, key), geometry or Geometry(), memory)
+
+def _relations(snapshot: Snapshot, nodes: frozenset[str]) -> Callable[[], frozenset[Edge]]:
+    """The object graph's edges between drawn nodes, computed when first asked for."""
+
+    def edges() -> frozenset[Edge]:
+        graph = g.to_graph(snapshot)
+        return frozenset(
+            (u, v, rel) for u, v, rel in graph.edges(data="relation") if u in nodes and v in nodes
+        )
+
+    return edges
 
 
 def _finish(
-    scene: Scene, key: str, title: str, caption: str, description: str, width: float
+    scene: Scene,
+    key: str,
+    title: str,
+    caption: str,
+    describe: Callable[[], str],
+    width: float,
 ) -> Figure:
+    """Add the title and wrap the canvas up as a Figure (description and edges come lazily)."""
     scene.draw_title(title, caption, width)
     nodes = frozenset(scene.canvas.nodes)
-    edges = frozenset(
-        (u, v, rel) for u, v, rel in scene.graph.edges(data="relation") if u in nodes and v in nodes
-    )
+    dot = scene.canvas.to_dot()
     return Figure(
         key,
         f"{title}. {caption}.",
         caption,
-        scene.canvas.to_dot(),
-        f"{title}. {caption}. {description}".strip(),
+        dot,
         scene.theme.name,
         nodes,
-        edges,
         dict(scene.canvas.boxes),
+        lambda: f"{title}. {caption}. {describe()}".strip(),
+        _relations(scene.snapshot, nodes),
+        scene.canvas.close_stream(),
     )
+
+
+def _heading(spec: FigureSpec) -> str:
+    """ "Figure 6 · One service across two instances"; the live view has no number."""
+    return f"Figure {spec.number} · {spec.title}" if spec.number else spec.title
 
 
 def _empty(scene: Scene, spec: FigureSpec, what: str) -> Figure:
@@ -180,17 +207,20 @@ def _empty(scene: Scene, spec: FigureSpec, what: str) -> Figure:
     return _finish(
         scene,
         spec.key,
-        f"Figure {spec.number} · {spec.title}",
+        _heading(spec),
         spec.caption,
-        f"Nothing to draw yet: {what}.",
+        lambda: f"Nothing to draw yet: {what}.",
         640,
     )
 
 
 def _draw_cluster(
     scene: Scene, cluster: ClusterView, top: float, *, services: bool, arrows: bool
-) -> tuple[Box, str]:
-    """Draw a cluster frame with its service cards, instances and tasks; return box and text."""
+) -> tuple[Box, Callable[[], str]]:
+    """Draw a cluster frame with its service cards, instances and tasks.
+
+    Returns the frame and a function that describes what was drawn, in sentences.
+    """
     snap, geo, t = scene.snapshot, scene.geometry, scene.theme
     instances = snap.instances_in(cluster.arn)
     tasks_on = _tasks_on(snap)
@@ -259,7 +289,7 @@ def _draw_cluster(
                 task, Box(geo.pad + i * (geo.task_w + geo.gap), wy + 22, geo.task_w, th)
             )
     if arrows and services:
-        scene.arrows.add("manages")
+        scene.arrows.add("manages (dashed)")
         for svc in svc_views:
             for task in every + waiting:
                 if task.service_name == svc.name and task.last_status != "STOPPED":
@@ -267,11 +297,10 @@ def _draw_cluster(
                         g.service_id(svc),
                         g.task_id(task),
                         "manages",
-                        colour=mix(scene.colours.get(svc.name, t.edge), t.background, 0.25),
+                        colour=scene.colours.get(svc.name, t.edge),
                         line="dashed",
                     )
-    text = describe_cluster(snap, cluster.arn, cluster.name, tasks_on, waiting)
-    return frame, text
+    return frame, lambda: describe_cluster(snap, cluster.arn, cluster.name, tasks_on, waiting)
 
 
 def _cluster_figure(
@@ -283,21 +312,26 @@ def _cluster_figure(
     *,
     arrows: bool,
     geometry: Geometry | None = None,
+    stream: bool = False,
 ) -> Figure:
-    scene = _scene(snapshot, theme, spec.key, memory, geometry)
-    view = _pick_cluster(snapshot, cluster)
-    if view is None:
-        return _empty(scene, spec, "create a cluster")
-    frame, text = _draw_cluster(scene, view, 0, services=True, arrows=arrows)
-    scene.draw_legend(frame.right + 24, 0)
-    return _finish(
-        scene,
-        spec.key,
-        f"Figure {spec.number} · {spec.title}",
-        spec.caption,
-        text,
-        frame.right + 220,
-    )
+    scene = _scene(snapshot, theme, spec.key, memory, geometry, stream=stream)
+    try:
+        view = _pick_cluster(snapshot, cluster)
+        if view is None:
+            return _empty(scene, spec, "create a cluster")
+        frame, text = _draw_cluster(scene, view, 0, services=True, arrows=arrows)
+        scene.draw_legend(frame.right + 24, 0)
+        return _finish(
+            scene,
+            spec.key,
+            _heading(spec),
+            spec.caption,
+            text,
+            frame.right + 220,
+        )
+    except BaseException:
+        scene.canvas.abort_stream()
+        raise
 
 
 # -- figures 6, 7, 8 and the live view ---------------------------------------------------------
@@ -308,6 +342,7 @@ def cluster_services(
     cluster: str | None = None,
     theme: str | Theme = "light",
     memory: SlotMemory | None = None,
+    stream: bool = False,
 ) -> Figure:
     """Figures 6–8: services' tasks across the container instances of one cluster.
 
@@ -317,10 +352,15 @@ def cluster_services(
         cluster: name or ARN (default: the first cluster).
         theme: light, dark or projector.
         memory: keeps task slots stable across renders.
+        stream: start graphviz now and feed it the DOT while drawing, for a caller that will
+            want ``.svg()`` (the dashboard, notebooks): a big figure's SVG is ready sooner.
+            Ignored below ``STREAM_MIN_TASKS`` tasks, where the threads cost more than they save.
     """
     if number not in (6, 7, 8):
         raise ValueError("cluster_services draws figures 6, 7 and 8")
-    return _cluster_figure(snapshot, _SPECS[number], cluster, theme, memory, arrows=False)
+    return _cluster_figure(
+        snapshot, _SPECS[number], cluster, theme, memory, arrows=False, stream=stream
+    )
 
 
 def cluster_view(
@@ -331,11 +371,18 @@ def cluster_view(
     memory: SlotMemory | None = None,
     arrows: bool = False,
     instances_per_row: int = 4,
+    stream: bool = False,
 ) -> Figure:
-    """The dashboard's live view of a whole cluster (no service arrows by default)."""
+    """The dashboard's live view of a whole cluster (no service arrows by default).
+
+    ``stream=True`` starts graphviz at once and feeds it the DOT while drawing (see
+    ``cluster_services``); use it when the SVG is wanted.
+    """
     spec = FigureSpec(0, "cluster-view", "Cluster view", "Live state of the cluster")
     geometry = Geometry(instances_per_row=instances_per_row)
-    return _cluster_figure(snapshot, spec, cluster, theme, memory, arrows=arrows, geometry=geometry)
+    return _cluster_figure(
+        snapshot, spec, cluster, theme, memory, arrows=arrows, geometry=geometry, stream=stream
+    )
 
 
 # -- figure 5 ----------------------------------------------------------------------------------
@@ -360,11 +407,17 @@ def instance_tasks(
     scene.draw_instance(chosen, box, tasks)
     services = sorted({t.service_name for t in tasks if t.service_name})
     scene.draw_legend(box.right + 24, 0)
-    text = (
-        describe_instance(chosen, tasks)
-        + f" The tasks belong to {plural(len(services), 'service')}."
+    return _finish(
+        scene,
+        spec.key,
+        f"Figure 5 · {spec.title}",
+        spec.caption,
+        lambda: (
+            describe_instance(chosen, tasks)
+            + f" The tasks belong to {plural(len(services), 'service')}."
+        ),
+        box.right + 220,
     )
-    return _finish(scene, spec.key, f"Figure 5 · {spec.title}", spec.caption, text, box.right + 220)
 
 
 def _pick_instance(
@@ -402,12 +455,16 @@ def docker_host(
         if task.last_status != "STOPPED"
         for ct in task.containers
     ]
-    col_w, per_row = 118.0, 6
+    # Before ECS there are no services here: each container image (app) gets its own colour.
+    images = list(dict.fromkeys(ct.image for _, ct in pairs))
+    colour_of = {img: SERVICE_PALETTE[i % len(SERVICE_PALETTE)] for i, img in enumerate(images)}
+    col_w = 118.0
+    per_row = min(max(len(pairs), 3), 6)
     n_rows = max(1, -(-len(pairs) // per_row))
     width = per_row * col_w + 12
     for i, (task, ct) in enumerate(pairs):
         dx, dy = grid_position(i, per_row, col_w, 100)
-        colour = scene.colour_of(task)
+        colour = colour_of[ct.image]
         top = Box(6 + dx, dy, col_w - 8, 50)
         c.node(
             g.container_id(task, ct.name),
@@ -462,14 +519,31 @@ def docker_host(
         stroke=t.instance_stroke,
         tooltip=chosen.arn,
     )
-    scene.draw_legend(width + 20, 0, tasks=False, instances=False)
-    names = ", ".join(f"{ct.name} ({ct.image})" for _, ct in pairs) or "none"
-    text = (
-        f"EC2 instance {chosen.ec2_instance_id} runs a host operating system and Docker; "
-        f"on top, {plural(len(pairs), 'container')} each package an app with its bins/libs: "
-        f"{names}."
-    )
-    return _finish(scene, spec.key, f"Figure 1 · {spec.title}", spec.caption, text, width + 220)
+    legend: list[tuple[str, str, dict[str, object]]] = [
+        (f"legend-image-{i}", f"container of {img}", {"fill": colour_of[img]})
+        for i, img in enumerate(images)
+    ]
+    if images:
+        legend.append(
+            (
+                "legend-binslibs",
+                "its bins/libs (libraries)",
+                {"fill": scene.tint(colour_of[images[0]]), "stroke": colour_of[images[0]]},
+            )
+        )
+    legend.append(("legend-docker", "Docker Engine", {"fill": t.gauge_fill}))
+    legend.append(("legend-hostos", "host operating system", {"fill": t.badge_fill}))
+    scene.draw_legend(width + 20, 0, tasks=False, instances=False, extra=legend)
+
+    def describe() -> str:
+        names = ", ".join(f"{ct.name} ({ct.image})" for _, ct in pairs) or "none"
+        return (
+            f"EC2 instance {chosen.ec2_instance_id} runs a host operating system and Docker; "
+            f"on top, {plural(len(pairs), 'container')} each package an app with its "
+            f"bins/libs: {names}."
+        )
+
+    return _finish(scene, spec.key, f"Figure 1 · {spec.title}", spec.caption, describe, width + 220)
 
 
 # -- figure 2 ----------------------------------------------------------------------------------
@@ -509,10 +583,22 @@ def ecs_overview(
         bold=True,
     )
     c.edge("api-user", "api-ecs", "calls", semantic=False)
-    frame, text = _draw_cluster(scene, view, 90, services=False, arrows=False)
+    frame, describe_cluster_ = _draw_cluster(scene, view, 90, services=False, arrows=False)
+    api = c.boxes["api-ecs"]
     for inst in snapshot.instances_in(view.arn):
-        c.edge("api-ecs", g.agent_id(inst), "talks-to", line="dashed", semantic=False)
-    scene.arrows.update({"API call", "ECS ⇄ agent"})
+        # To the near end of each agent badge, from the near corner of the API: the line
+        # passes beside the cluster's and the instance's titles, not through them.
+        left = c.boxes[g.agent_id(inst)].cx < api.cx
+        c.edge(
+            "api-ecs",
+            g.agent_id(inst),
+            "talks-to",
+            line="dashed",
+            semantic=False,
+            tailport="sw" if left else "se",
+            headport="nw" if left else "ne",
+        )
+    scene.arrows.update({"API call", "ECS ⇄ agent (dashed)"})
     instances = snapshot.instances_in(view.arn)
     cpu = (sum(i.reserved_cpu for i in instances), sum(i.registered_cpu for i in instances))
     mem = (sum(i.reserved_memory for i in instances), sum(i.registered_memory for i in instances))
@@ -531,13 +617,17 @@ def ecs_overview(
         rounded=True,
     )
     scene.draw_legend(frame.right + 24, 90)
-    text = (
-        "You call the Amazon ECS API; the container agent on each container instance "
-        "talks to ECS and runs the containers with Docker. "
-        f"{text} Together the instances form a pool of {cpu[1]} CPU units and {mem[1]} MiB."
-    )
+
+    def describe() -> str:
+        return (
+            "You call the Amazon ECS API; the container agent on each container instance "
+            "talks to ECS and runs the containers with Docker. "
+            f"{describe_cluster_()} Together the instances form a pool of {cpu[1]} CPU units "
+            f"and {mem[1]} MiB."
+        )
+
     return _finish(
-        scene, spec.key, f"Figure 2 · {spec.title}", spec.caption, text, frame.right + 220
+        scene, spec.key, f"Figure 2 · {spec.title}", spec.caption, describe, frame.right + 220
     )
 
 
@@ -595,15 +685,18 @@ def task_definition_tasks(
     cols = max(1, -(-len(tasks) // per_col))
     right = tdbox.right + 90 + cols * (geo.task_w + 20)
     scene.draw_legend(right + 10, 0, instances=False)
-    text = (
-        f"Task definition {td.family}:{td.revision} describes "
-        f"{plural(len(td.containers), 'container')} "
-        f"({', '.join(c.name for c in td.containers)}); "
-        f"{plural(len(tasks), 'identical task')} were created from it: "
-        + ("; ".join(describe_task(x) for x in tasks) or "none yet")
-        + "."
-    )
-    return _finish(scene, spec.key, f"Figure 3 · {spec.title}", spec.caption, text, right + 200)
+
+    def describe() -> str:
+        return (
+            f"Task definition {td.family}:{td.revision} describes "
+            f"{plural(len(td.containers), 'container')} "
+            f"({', '.join(c.name for c in td.containers)}); "
+            f"{plural(len(tasks), 'identical task')} were created from it: "
+            + ("; ".join(describe_task(x) for x in tasks) or "none yet")
+            + "."
+        )
+
+    return _finish(scene, spec.key, f"Figure 3 · {spec.title}", spec.caption, describe, right + 200)
 
 
 def _pick_taskdef(
@@ -638,7 +731,7 @@ def service_scaling(
         bounds += " (no scaling policy)"
     sbox = Box(290, 0, 300, 76)
     scene.draw_service(svc, sbox, bounds)
-    _draw_capacity(scene, svc, lo, hi, Box(290, 84, 300, 18))
+    draw_capacity(scene, svc, lo, hi, Box(290, 84, 300, 18))
     td = next((x for x in snapshot.task_definitions if x.arn == svc.task_definition_arn), None)
     if td is not None:
         _draw_taskdef(scene, td, 660, 0)
@@ -667,9 +760,12 @@ def service_scaling(
     if not alarms:
         c.node(
             "alarms-none",
-            Box(0, 0, 200, 76),
-            "No alarms yet.\nA scaling policy adds CloudWatch\nalarms that add or remove\n"
-            "tasks between min and max.",
+            Box(0, 0, 220, 90),
+            "Scaling alarms: not simulated yet\n"
+            "In AWS, CloudWatch alarms (say,\n"
+            "CPU above 75%) add or remove tasks\n"
+            "between min and max. Until ecsedu\n"
+            "has autoscaling: the bounds only.",
             cls="alarm none",
             fill=t.background,
             stroke=t.muted,
@@ -680,25 +776,45 @@ def service_scaling(
     tasks = [x for x in snapshot.tasks_of(svc.name, svc.cluster_arn) if _visible(snapshot, x)]
     th = scene.task_h(tasks)
     top = max(160.0, len(alarms) * 62 + 30)
+    if tasks:
+        # The arrows leave from under the capacity row, so they cross no text.
+        hub = f"{g.service_id(svc)}-manages"
+        c.node(hub, Box(sbox.cx - 1, 122, 2, 2), cls="hub", semantic=False)
+        scene.arrows.add("manages (dashed)")
     for i, task in enumerate(tasks):
         dx, dy = grid_position(i, 5, geo.task_w + 16, th + 16)
         scene.draw_task(task, Box(dx, top + dy, geo.task_w, th))
         c.edge(
-            g.service_id(svc),
+            hub,
             g.task_id(task),
             "manages",
             line="dashed",
-            colour=mix(scene.colours.get(svc.name, t.edge), t.background, 0.25),
+            colour=scene.colours.get(svc.name, t.edge),
+            semantic=False,
+            headport="n",
         )
-    if tasks:
-        scene.arrows.add("manages")
     scene.draw_legend(920, 0, instances=False)
+
+    def describe() -> str:
+        text = describe_service(svc)
+        if not alarms:
+            text += (
+                " Scaling alarms are not simulated yet, so the figure shows the service's "
+                "bounds only."
+            )
+        return text
+
     return _finish(
-        scene, spec.key, f"Figure 4 · {spec.title}", spec.caption, describe_service(svc), 1120
+        scene,
+        spec.key,
+        f"Figure 4 · {spec.title}",
+        spec.caption,
+        describe,
+        1120,
     )
 
 
-def _draw_capacity(scene: Scene, svc: ServiceView, lo: int, hi: int, box: Box) -> None:
+def draw_capacity(scene: Scene, svc: ServiceView, lo: int, hi: int, box: Box) -> None:
     """A row of cells, one per task the service may run (up to max): filled when running."""
     t = scene.theme
     colour = scene.colours.get(svc.name, t.standalone)

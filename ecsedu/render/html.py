@@ -1,20 +1,36 @@
-"""Rich HTML for Jupyter: a snapshot, a cluster, a service or a task as a small table + picture.
+"""Rich HTML for Jupyter: a snapshot, a cluster, a service, a task or an instance as a small
+table and a thumbnail.
 
-These back the ``_repr_html_`` of the public objects: a learner who evaluates ``ecs.snapshot()``
-in a notebook sees the cluster's numbers in a table and a thumbnail of the live cluster view,
-not a wall of dataclass fields. The output holds no memory addresses or wall-clock times, so
-notebooks stay comparable with nbval.
+These back the Jupyter displays registered by ``ecsedu.jupyter``: a learner who evaluates
+``ecs.snapshot()`` (or ``ecs`` itself) in a notebook sees the cluster's numbers in a table and a
+thumbnail of the live cluster view, not a wall of dataclass fields; a service, a task or a
+container instance shows its own card (``ecsedu.render.cards``). The output holds no memory
+addresses and no wall-clock time (only the simulated clock's time), so notebooks stay comparable
+with nbval.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
-from ecsedu.model.snapshot import ServiceView, Snapshot, TaskView
+from ecsedu.model.snapshot import ClusterView, InstanceView, ServiceView, Snapshot, TaskView
 from ecsedu.render.style import status_style, task_status
 
-__all__ = ["service_html", "snapshot_html", "table", "task_html", "thumbnail"]
+__all__ = [
+    "MAX_THUMBNAIL_TASKS",
+    "cluster_html",
+    "control_plane_html",
+    "instance_html",
+    "service_html",
+    "snapshot_html",
+    "table",
+    "task_html",
+    "thumbnail",
+]
+
+MAX_THUMBNAIL_TASKS = 200  # beyond this a cluster thumbnail is too heavy to inline in a notebook
 
 _SIZE = re.compile(r'(<svg\b[^>]*?)\swidth="[^"]*"\sheight="[^"]*"')
 
@@ -36,41 +52,65 @@ def thumbnail(svg: str, width: int = 480) -> str:
     return _SIZE.sub(rf'\1 width="{width}"', svg, count=1)
 
 
+def _when(snapshot: Snapshot) -> str:
+    """The snapshot's time, only when it is simulated time (wall-clock time would differ on
+    every run and break notebook comparisons)."""
+    if snapshot.runtime == "simulated":
+        when = datetime.fromtimestamp(snapshot.time, tz=UTC)
+        return f"ECS state at {when:%Y-%m-%d %H:%M:%S} UTC (simulated clock)"
+    return f"ECS state ({html.escape(snapshot.runtime or 'unknown')} runtime)"
+
+
+def _instance_row(inst: InstanceView) -> list[object]:
+    return [
+        inst.ec2_instance_id,
+        status_style(inst.status).text,
+        "✓ connected" if inst.agent_connected else "⚠ disconnected",
+        f"{inst.reserved_cpu} / {inst.registered_cpu}",
+        f"{inst.reserved_memory} / {inst.registered_memory}",
+        inst.running_tasks_count,
+        inst.pending_tasks_count,
+    ]
+
+
+_INSTANCE_HEADER = [
+    "instance",
+    "status",
+    "agent",
+    "CPU reserved",
+    "memory reserved (MiB)",
+    "running",
+    "pending",
+]
+
+
+def _cluster_picture(snapshot: Snapshot, cluster: ClusterView, theme: str) -> str:
+    from ecsedu.render.figures import cluster_view
+
+    shown = sum(1 for t in snapshot.tasks if t.cluster_arn == cluster.arn)
+    if shown > MAX_THUMBNAIL_TASKS:
+        return (
+            f"<p><i>Cluster view of {html.escape(cluster.name)} not inlined: {shown} tasks. "
+            "Draw it with <code>ecsedu.render.cluster_view(snapshot)</code>.</i></p>"
+        )
+    return thumbnail(cluster_view(snapshot, cluster=cluster.arn, theme=theme, stream=True).svg())
+
+
 def snapshot_html(snapshot: Snapshot, *, picture: bool = True, theme: str = "light") -> str:
     """Each cluster's instances, services and task counts, plus a thumbnail of the first."""
-    parts = [
-        f"<div class='ecsedu-snapshot'><p>ECS state at t = {snapshot.time:g} s "
-        f"({html.escape(snapshot.runtime)} runtime)</p>"
-    ]
+    return (
+        f"<div class='ecsedu-snapshot'><p>{_when(snapshot)}</p>"
+        f"{_clusters(snapshot, picture, theme)}</div>"
+    )
+
+
+def _clusters(snapshot: Snapshot, picture: bool, theme: str) -> str:
+    parts = []
+    if not snapshot.clusters:
+        parts.append("<p>No clusters yet: <code>ecs.create_cluster(clusterName=...)</code></p>")
     for cluster in snapshot.clusters:
-        rows: list[list[object]] = []
-        for inst in snapshot.instances_in(cluster.arn):
-            rows.append(
-                [
-                    inst.ec2_instance_id,
-                    status_style(inst.status).text,
-                    "connected" if inst.agent_connected else "⚠ disconnected",
-                    f"{inst.reserved_cpu} / {inst.registered_cpu}",
-                    f"{inst.reserved_memory} / {inst.registered_memory}",
-                    inst.running_tasks_count,
-                    inst.pending_tasks_count,
-                ]
-            )
-        parts.append(
-            table(
-                f"Cluster {cluster.name}: container instances",
-                [
-                    "instance",
-                    "status",
-                    "agent",
-                    "CPU reserved",
-                    "memory reserved (MiB)",
-                    "running",
-                    "pending",
-                ],
-                rows,
-            )
-        )
+        rows = [_instance_row(inst) for inst in snapshot.instances_in(cluster.arn)]
+        parts.append(table(f"Cluster {cluster.name}: container instances", _INSTANCE_HEADER, rows))
         services = snapshot.services_in(cluster.arn)
         if services:
             parts.append(
@@ -91,15 +131,68 @@ def snapshot_html(snapshot: Snapshot, *, picture: bool = True, theme: str = "lig
                 )
             )
     if picture and snapshot.clusters:
-        from ecsedu.render.figures import cluster_view
-
-        parts.append(thumbnail(cluster_view(snapshot, theme=theme).svg()))
-    parts.append("</div>")
+        parts.append(_cluster_picture(snapshot, snapshot.clusters[0], theme))
     return "".join(parts)
 
 
-def service_html(service: ServiceView) -> str:
-    """One service: its counts and deployments."""
+def control_plane_html(snapshot: Snapshot, name: str, *, theme: str = "light") -> str:
+    """The control plane (``ecs``) itself: what it holds, and the live view of its first cluster."""
+    running = sum(1 for t in snapshot.tasks if t.last_status == "RUNNING")
+    counts = table(
+        name,
+        ["clusters", "container instances", "task definitions", "services", "tasks", "running"],
+        [
+            [
+                len(snapshot.clusters),
+                len(snapshot.instances),
+                len(snapshot.task_definitions),
+                len(snapshot.services),
+                len(snapshot.tasks),
+                running,
+            ]
+        ],
+    )
+    return (
+        f"<div class='ecsedu-control-plane'><p>{_when(snapshot)}</p>{counts}"
+        f"{_clusters(snapshot, True, theme)}</div>"
+    )
+
+
+def cluster_html(cluster: ClusterView, *, theme: str = "light") -> str:
+    """One cluster: its counts, and its card."""
+    from ecsedu.render.cards import cluster_card
+
+    rows: list[list[object]] = [
+        [
+            cluster.status,
+            cluster.registered_container_instances_count,
+            cluster.active_services_count,
+            cluster.running_tasks_count,
+            cluster.pending_tasks_count,
+        ]
+    ]
+    return table(
+        f"Cluster {cluster.name}",
+        ["status", "container instances", "services", "running tasks", "pending tasks"],
+        rows,
+    ) + thumbnail(cluster_card(cluster, theme=theme).svg(), 300)
+
+
+def instance_html(instance: InstanceView, *, theme: str = "light") -> str:
+    """One container instance: its reservations, agent and task counts, and its card."""
+    from ecsedu.render.cards import instance_card
+
+    return table(
+        f"Container instance {instance.ec2_instance_id}",
+        _INSTANCE_HEADER,
+        [_instance_row(instance)],
+    ) + thumbnail(instance_card(instance, theme=theme).svg(), 340)
+
+
+def service_html(service: ServiceView, *, theme: str = "light") -> str:
+    """One service: its counts and deployments, and its card (one cell per task)."""
+    from ecsedu.render.cards import service_card
+
     rows: list[list[object]] = [
         [
             d.status,
@@ -116,24 +209,34 @@ def service_html(service: ServiceView) -> str:
         f"desired {service.desired_count}, running {service.running_count}, pending "
         f"{service.pending_count}</p>"
     )
-    return head + table(
-        "deployments",
-        ["status", "task definition", "desired", "running", "pending", "rollout"],
-        rows,
+    return (
+        head
+        + table(
+            "deployments",
+            ["status", "task definition", "desired", "running", "pending", "rollout"],
+            rows,
+        )
+        + thumbnail(service_card(service, theme=theme).svg(), 320)
     )
 
 
-def task_html(task: TaskView) -> str:
-    """One task: its status and containers."""
+def task_html(task: TaskView, *, theme: str = "light") -> str:
+    """One task: its status and containers, and its tile as the diagrams draw it."""
+    from ecsedu.render.cards import task_card
+
     style = status_style(task_status(task))
+    owner = f"service {task.service_name}" if task.service_name else "RunTask, no service"
     head = (
         f"<p>Task <code>{html.escape(task.id)}</code> of "
-        f"{html.escape(task.family)}:{task.revision}: {html.escape(style.text)}"
-        + (f" (service {html.escape(task.service_name)})" if task.service_name else "")
-        + "</p>"
+        f"{html.escape(task.family)}:{task.revision} ({html.escape(owner)}): "
+        f"{html.escape(style.text)}</p>"
     )
     rows: list[list[object]] = [
         [c.name, c.image, c.last_status, "" if c.exit_code is None else c.exit_code]
         for c in task.containers
     ]
-    return head + table("containers", ["container", "image", "status", "exit code"], rows)
+    return (
+        head
+        + table("containers", ["container", "image", "status", "exit code"], rows)
+        + thumbnail(task_card(task, theme=theme).svg(), 200)
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "Box",
@@ -26,9 +27,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Box:
-    """A rectangle: top-left corner (x, y) and size, in points."""
+class Box(NamedTuple):
+    """A rectangle: top-left corner (x, y) and size, in points (a tuple: cheap to make)."""
 
     x: float
     y: float

@@ -18,6 +18,7 @@ from ecsedu.model.snapshot import InstanceView, Snapshot, TaskView
 
 __all__ = [
     "OKABE_ITO",
+    "SERVICE_PALETTE",
     "THEMES",
     "StatusStyle",
     "Theme",
@@ -30,7 +31,8 @@ __all__ = [
     "text_on",
 ]
 
-# Okabe & Ito (2008), ordered so that neighbouring services contrast well.
+# Okabe & Ito (2008), ordered so that neighbouring services contrast well. Services take the
+# first six; yellow is kept for standalone tasks (RunTask), which are also double-outlined.
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
     "#E69F00",  # orange
@@ -40,6 +42,8 @@ OKABE_ITO: tuple[str, ...] = (
     "#D55E00",  # vermillion
     "#F0E442",  # yellow
 )
+
+SERVICE_PALETTE: tuple[str, ...] = OKABE_ITO[:6]
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class Theme:
     gauge_fill: str
     ok: str
     warn: str
-    standalone: str  # tasks started by RunTask, outside any service
+    standalone: str  # tasks started by RunTask, outside any service (drawn double-outlined)
+    standalone_stroke: str
     edge: str
     font: str = "DejaVu Sans"
     font_size: float = 10.0
@@ -82,7 +87,8 @@ THEMES: dict[str, Theme] = {
         gauge_fill="#A9C6E8",
         ok="#007A4D",
         warn="#B00020",
-        standalone="#7F7F7F",
+        standalone="#F0E442",
+        standalone_stroke="#6B6300",
         edge="#3D4C5C",
     ),
     "dark": Theme(
@@ -99,7 +105,8 @@ THEMES: dict[str, Theme] = {
         gauge_fill="#2F5F8F",
         ok="#4CD6A0",
         warn="#FF7A85",
-        standalone="#9A9A9A",
+        standalone="#F0E442",
+        standalone_stroke="#F0E442",
         edge="#C8D0D8",
         tint=0.72,
     ),
@@ -119,7 +126,8 @@ THEMES: dict[str, Theme] = {
         gauge_fill="#7FB2E5",
         ok="#005C3A",
         warn="#A00000",
-        standalone="#595959",
+        standalone="#F0E442",
+        standalone_stroke="#000000",
         edge="#000000",
         font_size=11.0,
         pen_width=2.4,
@@ -172,10 +180,10 @@ def service_colours(snapshot: Snapshot) -> dict[str, str]:
     colours: dict[str, str] = {}
     for service in snapshot.services:
         if service.name not in colours:
-            colours[service.name] = OKABE_ITO[len(colours) % len(OKABE_ITO)]
+            colours[service.name] = SERVICE_PALETTE[len(colours) % len(SERVICE_PALETTE)]
     for task in snapshot.tasks:  # services deleted since, but whose tasks are still listed
         if task.service_name and task.service_name not in colours:
-            colours[task.service_name] = OKABE_ITO[len(colours) % len(OKABE_ITO)]
+            colours[task.service_name] = SERVICE_PALETTE[len(colours) % len(SERVICE_PALETTE)]
     return colours
 
 

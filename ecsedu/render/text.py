@@ -12,7 +12,18 @@ from collections.abc import Callable, Sequence
 from ecsedu.model.snapshot import InstanceView, ServiceView, Snapshot, TaskView
 from ecsedu.render.style import instance_status, status_style, task_status
 
-__all__ = ["describe_cluster", "describe_instance", "describe_service", "describe_task", "plural"]
+__all__ = [
+    "LIST_TASKS",
+    "describe_cluster",
+    "describe_instance",
+    "describe_service",
+    "describe_task",
+    "plural",
+    "summarise",
+]
+
+
+LIST_TASKS = 8  # an instance with more tasks than this is described by counts, not task by task
 
 
 def plural(n: int, word: str) -> str:
@@ -20,9 +31,13 @@ def plural(n: int, word: str) -> str:
 
 
 def describe_task(task: TaskView) -> str:
-    owner = f"service {task.service_name}" if task.service_name else "RunTask"
+    owner = (
+        f"of service {task.service_name}"
+        if task.service_name
+        else "started by RunTask (standalone, no service)"
+    )
     names = ", ".join(c.name for c in task.containers) or "no containers"
-    return f"task {task.id[:8]} of {owner} ({task_status(task)}; containers {names})"
+    return f"task {task.id[:8]} {owner} ({task_status(task)}; containers {names})"
 
 
 def describe_instance(instance: InstanceView, tasks: Sequence[TaskView]) -> str:
@@ -39,12 +54,24 @@ def describe_instance(instance: InstanceView, tasks: Sequence[TaskView]) -> str:
         head += f"; it is {instance.status}"
     if not tasks:
         return head + " and runs no tasks."
+    if len(tasks) > LIST_TASKS:  # a busy instance: counts say more than a long list
+        return head + f" and runs {plural(len(tasks), 'task')}: {summarise(tasks)}."
     return (
         head
         + f" and runs {plural(len(tasks), 'task')}: "
         + "; ".join(describe_task(t) for t in tasks)
         + "."
     )
+
+
+def summarise(tasks: Sequence[TaskView]) -> str:
+    """Task counts by owner and status: "6 of service web (RUNNING), 1 by RunTask (PENDING)"."""
+    counts: dict[tuple[str, str], int] = {}
+    for task in tasks:
+        owner = f"of service {task.service_name}" if task.service_name else "by RunTask"
+        key = (owner, task_status(task))
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{n} {owner} ({status})" for (owner, status), n in counts.items())
 
 
 def describe_service(service: ServiceView) -> str:

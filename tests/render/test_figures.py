@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -148,17 +149,41 @@ def test_status_is_shown_by_text_and_line_style_not_colour_alone(build):
     build.task(None, status="PENDING")
     fig = figures.cluster_view(build.snapshot())
     dot = fig.dot
-    assert 'class="task pending"' in dot
+    assert 'class="task pending standalone"' in dot
     assert "◔ PENDING" in dot
-    assert 'class="task stopping"' in dot
+    assert 'class="task stopping standalone"' in dot
     assert "◐ STOPPING" in dot
     assert 'class="instance draining"' in dot
     assert "▼ DRAINING" in dot
     assert 'class="agent disconnected"' in dot
     assert "DISCONNECTED" in dot
     assert "Waiting for placement" in dot
-    pending = next(line for line in dot.splitlines() if 'class="task pending"' in line)
+    pending = next(line for line in dot.splitlines() if 'class="task pending' in line)
     assert "dashed" in pending
+
+
+def test_standalone_tasks_read_as_runtask_not_as_stopped(build):
+    """A RunTask task is double-outlined in its own (non-grey) colour; STOPPED keeps ✕."""
+    build.cluster()
+    inst = build.instance()
+    build.taskdef()
+    build.task(inst)  # started by RunTask, running
+    build.task(inst, status="STOPPED", desired="STOPPED", stopped_at=build.time - 10)
+    fig = figures.cluster_view(build.snapshot())
+    lines = fig.dot.splitlines()
+    running = next(x for x in lines if 'class="task running standalone"' in x)
+    stopped = next(x for x in lines if 'class="task stopped standalone"' in x)
+    assert "peripheries=2" in running
+    assert "RunTask" in running
+    assert "✕ STOPPED" in stopped
+    assert "dotted" in stopped
+    assert "✕ STOPPED" not in running
+    assert "dotted" not in running
+    fill = re.search(r'fillcolor="#(..)(..)(..)"', running)
+    assert fill is not None
+    r, g, b = (int(c, 16) for c in fill.groups())
+    assert max(r, g, b) - min(r, g, b) > 24  # a hue, not a grey
+    assert "standalone task (RunTask)" in fig.dot
 
 
 @pytest.mark.parametrize("number", range(1, 9))
@@ -195,3 +220,18 @@ def test_service_colours_are_stable_and_distinct(seed):
     second = service_colours(seed.snapshot())
     assert len(set(first.values())) == 3
     assert {k: second[k] for k in first} == first
+
+
+def test_a_busy_instance_is_described_by_counts_and_the_live_view_has_no_number(build):
+    build.cluster()
+    inst = build.instance(cpu=8192, memory=16384)
+    build.taskdef()
+    build.service("web", desired=9)
+    for _ in range(9):
+        build.task(inst, service="web")
+    build.task(inst)  # one RunTask task
+    fig = figures.cluster_view(build.snapshot())
+    text = fig.describe()
+    assert "runs 10 tasks: 9 of service web (RUNNING), 1 by RunTask (RUNNING)." in text
+    assert text.startswith("Cluster view. Live state of the cluster.")
+    assert "Figure 0" not in fig.dot

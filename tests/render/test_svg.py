@@ -69,3 +69,70 @@ def test_snapshot_html_has_tables_and_a_thumbnail(seed):
     assert "container instances" in page
     assert "app" in task_html(seed.tasks[0])
     assert "RUNNING" in task_html(seed.tasks[0])
+
+
+def _top_and_first_baseline(root, node_id: str) -> tuple[float, float]:
+    group = next(g for g in root.iter(f"{SVG}g") if g.get("id") == node_id)
+    shape = next(el for el in group.iter() if el.tag in (f"{SVG}path", f"{SVG}polygon"))
+    if shape.tag == f"{SVG}path":
+        pairs = shape.get("d").replace("M", " ").replace("C", " ").split()
+        numbers = [float(pair.split(",")[1]) for pair in pairs]
+    else:
+        numbers = [float(pair.split(",")[1]) for pair in shape.get("points").split()]
+    text = next(group.iter(f"{SVG}text"), None)
+    return min(numbers), float(text.get("y")) if text is not None else 0.0
+
+
+@pytest.mark.parametrize("theme", ["light", "projector"])
+def test_top_labels_keep_clear_of_the_outline(seed, theme):
+    """graphviz ignores margins of fixed-size nodes: titles must not touch the border."""
+    fig = figures.cluster_services(seed.snapshot(), 8, theme=theme)
+    root = ET.fromstring(fig.svg().encode())
+    task = seed.tasks[0]
+    top, baseline = _top_and_first_baseline(root, f"task-{task.id}")
+    assert baseline - top >= 10  # a cap height (about 7pt) plus room
+    container_top, _ = _top_and_first_baseline(root, f"container-{task.id}-app")
+    assert baseline + 12 <= container_top  # the status line fits above the first container
+    instance = f"instance-{seed.instances[0].id}"
+    title = next(g for g in root.iter(f"{SVG}g") if g.get("id") == f"{instance}-title")
+    frame_top, _ = _top_and_first_baseline(root, instance)
+    assert float(next(title.iter(f"{SVG}text")).get("y")) - frame_top >= 11
+
+
+def test_streamed_drawing_gives_the_same_svg(seed, monkeypatch):
+    monkeypatch.setattr(figures, "STREAM_MIN_TASKS", 0)
+    snap = seed.snapshot()
+    plain = figures.cluster_view(snap)
+    streamed = figures.cluster_view(snap, stream=True)
+    assert streamed.svg_job is not None
+    assert streamed.dot == plain.dot
+    assert streamed.svg() == plain.svg()
+
+
+def test_a_failed_streamed_drawing_raises_and_ends_graphviz(seed, monkeypatch):
+    from ecsedu.render import svg
+
+    started = []
+
+    class Recording(svg.GraphvizStream):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(figures, "STREAM_MIN_TASKS", 0)
+    monkeypatch.setattr(figures, "GraphvizStream", Recording)
+    with pytest.raises(KeyError):
+        figures.cluster_view(seed.snapshot(), cluster="no-such-cluster", stream=True)
+    assert len(started) == 1
+    assert started[0]._proc.poll() is not None  # graphviz was ended and reaped
+
+
+def test_graphviz_errors_are_reported():
+    from ecsedu.render.svg import GraphvizStream, run_graphviz
+
+    with pytest.raises(RuntimeError, match="neato failed"):
+        run_graphviz("digraph { a [label=x]; }")  # no pos: neato -n2 refuses
+    stream = GraphvizStream()
+    stream.write("digraph { a -> ")
+    with pytest.raises(RuntimeError, match="neato failed"):
+        stream.close()()
