@@ -11,6 +11,8 @@ while graphviz finishes, and waits.
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,13 +90,32 @@ class Figure:
         """The drawn node ids of one kind, by id prefix (``task``, ``instance``...)."""
         return {n for n in self.nodes if n.startswith(kind + "-")}
 
+    def html(self) -> str:
+        """The SVG inline in HTML, scaled down to the width of a notebook (never cropped).
+
+        Inline, the SVG keeps its ids, classes and tooltips live in the page; title and desc ids
+        get a suffix derived from the content, so several figures on one page stay distinct.
+        """
+        svg = self.svg()
+        svg = svg[svg.index("<svg") :]
+        suffix = hashlib.sha1(svg.encode()).hexdigest()[:8]
+        svg = svg.replace("figure-title", f"figure-title-{suffix}").replace(
+            "figure-desc", f"figure-desc-{suffix}"
+        )
+        svg = svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+        return f'<div class="ecsedu-figure" style="overflow-x:auto">{svg}</div>'
+
     def _repr_svg_(self) -> str:
         return self.svg()
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
     ) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+        bundle: dict[str, Any] = {
+            "text/html": self.html(),
+            "image/svg+xml": self.svg(),
+            "text/plain": repr(self),
+        }
         if include is not None:
             bundle = {k: v for k, v in bundle.items() if k in set(include)}
         if exclude is not None:

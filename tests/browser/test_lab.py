@@ -134,6 +134,13 @@ ALL_CODE_CELLS_RAN = """() => {
 }"""
 
 
+# (width the diagram is drawn at, width of the output area that holds it), in CSS pixels
+DIAGRAM_SIZES = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .ecsedu-figure svg')].map(
+    svg => [svg.getBoundingClientRect().width,
+            svg.closest('.jp-OutputArea-output').getBoundingClientRect().width])"""
+
+
 def run_all_cells(page: Any) -> None:
     """Run All; a Run All issued too early is occasionally swallowed, so check and retry."""
     for _attempt in range(3):
@@ -175,5 +182,9 @@ def test_welcome_notebook_runs_in_jupyterlab(
     )
     assert "STOPPED EssentialContainerExited" in text, "the killed task was not reported"
     assert "has started 1 tasks" in text, "the service did not replace the killed task"
-    diagrams = panel.locator(".jp-RenderedSVG, .jp-RenderedImage").count()
+    diagrams = panel.locator(".ecsedu-figure svg").count()
     assert diagrams >= 3, f"expected the 3 live diagrams, saw {diagrams}"
+    sizes = page.evaluate(DIAGRAM_SIZES)
+    print("diagram widths (shown, room):", sizes)
+    cropped = [(shown, room) for shown, room in sizes if shown > room + 1]
+    assert not cropped, f"diagrams wider than the notebook, cut off on the right: {cropped}"
