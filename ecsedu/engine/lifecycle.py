@@ -333,7 +333,9 @@ class Lifecycle:
         if task.service_name is not None:
             self.on_change(task)
         if task.last_status in (S.PENDING, S.RUNNING):
-            self._begin_stopping(task)
+            # The next step happens on the clock, not inside the call: right after StopTask,
+            # ECS answers desiredStatus STOPPED with lastStatus still RUNNING.
+            self._after(0.0, task, task.last_status, self._begin_stopping)
         # PROVISIONING and ACTIVATING finish their step first, then notice desired STOPPED.
         return True
 

@@ -205,8 +205,8 @@ def place(
         for why in constraint_reason.values():
             counts[why] = counts.get(why, 0) + 1
         chosen = rank(index, ok, request, rng)
-        rejected = {k: v for k, v in counts.items() if v}
-        return PlacementDecision(chosen, candidates, rejected, {}, None, request.strategies)
+        summary = {k: v for k, v in counts.items() if v}
+        return PlacementDecision(chosen, candidates, summary, {}, None, request.strategies)
     stage = _stages(index, request, live, cpu_ok, port_fail, constraint_reason)
 
     def reason_of(i: int) -> str:

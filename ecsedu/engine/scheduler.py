@@ -125,11 +125,16 @@ def plan_replica(
         key=lambda tw: (tw[0].healthy, tw[1] is not StopWhy.UNHEALTHY, tw[0].arn),
     )
     for t, why in running_stale:
-        if not t.healthy:
+        if why is StopWhy.UNHEALTHY:
+            stops.append((t.arn, why))  # failed its health checks: replaced whatever the floor
+        elif t.healthy:
+            if healthy_now - 1 >= floor:
+                stops.append((t.arn, why))
+                healthy_now -= 1
+        elif healthy_now >= floor:
+            # still warming up (RUNNING < 40 s): it does not count as healthy, but it only goes
+            # once the healthy tasks left meet the floor without it
             stops.append((t.arn, why))
-        elif healthy_now - 1 >= floor:
-            stops.append((t.arn, why))
-            healthy_now -= 1
     in_flight = any(not t.running for t in good)
     deadlocked = (
         bool(running_stale)

@@ -43,7 +43,9 @@ def unable_to_place_message(service_name: str, instance_id: str | None, reason: 
     )
     if instance_id is None or reason is None:
         return f"{head} Reason: No Container Instances were found in your cluster. {TROUBLESHOOTING}"
-    phrase = CLOSEST.get(reason, f'encountered error "{reason}".')
+    # observed: encountered error "MemberOf placement constraint unsatisfied." (no second period)
+    stop = "" if reason.endswith(".") else "."
+    phrase = CLOSEST.get(reason, f'encountered error "{reason}"{stop}')
     return f"{head} The closest matching (container-instance {instance_id}) {phrase} {TROUBLESHOOTING}"
 
 
@@ -266,6 +268,7 @@ class ServiceController:
             ids = " ".join(f"(task {t.id})" for t in stopped)
             self.event(service, f"(service {service.name}) has stopped {len(stopped)} running tasks: {ids}.")
         started: list[task_mod.Task] = []
+        unplaced: list[str] = []  # reported after "has started", as ECS orders them
         if plan.start or plan.start_on:
             request = self._request(service)
             td = store.task_definition(service.primary.task_definition_arn, "CreateService")
@@ -279,8 +282,7 @@ class ServiceController:
                     self._record_placement(service, decision, index)
                     if chosen_index is None:
                         closest = decision.closest
-                        self.event(
-                            service,
+                        unplaced.append(
                             unable_to_place_message(
                                 service.name,
                                 index.instances[closest[0]].id if closest else None,
@@ -289,12 +291,12 @@ class ServiceController:
                         )
                         break
                 else:
-                    why = placement.fits(index, target, request)
-                    if why is not None:
-                        if why not in ("INACTIVE",):
-                            self.event(
-                                service,
-                                unable_to_place_message(service.name, index.instances[target].id, why),
+                    failure = placement.fits(index, target, request)
+                    if failure is not None:
+                        if failure != "INACTIVE":
+                            instance_id = index.instances[target].id
+                            unplaced.append(
+                                unable_to_place_message(service.name, instance_id, failure)
                             )
                         continue
                     chosen_index = target
@@ -304,6 +306,8 @@ class ServiceController:
         if started:
             ids = " ".join(f"(task {t.id})" for t in started)
             self.event(service, f"(service {service.name}) has started {len(started)} tasks: {ids}.")
+        for message in unplaced:
+            self.event(service, message)
         if plan.deadlocked:
             self.event(
                 service,

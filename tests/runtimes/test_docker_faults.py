@@ -385,29 +385,12 @@ def _check_two_engines(ecs: Any, url: str) -> None:
     assert len(addresses) == 2  # each instance publishes on its own loopback address
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: add_instances(..., docker_host=...) passes _runtime_options through "
-    "RegisterContainerInstance's shape check, which rejects it (InvalidParameterException)",
-)
 def test_instances_on_two_engines_run_one_service(
     connect: Callable[..., Any], second_dockerd: Any
 ) -> None:
     ecs = connect()
     setup_cluster(ecs)
     ecs.add_instances(CLUSTER, count=1, docker_host=second_dockerd.url)
-    _check_two_engines(ecs, second_dockerd.url)
-
-
-def test_instances_on_two_engines_via_the_registration_hook(
-    connect: Callable[..., Any], second_dockerd: Any
-) -> None:
-    """The same, registering the remote instance below the shape check (until the bug is fixed)."""
-    ecs = connect()
-    setup_cluster(ecs)
-    ecs._register_instance(  # what add_instances(docker_host=...) should reach
-        {"cluster": CLUSTER}, {"docker_host": second_dockerd.url}
-    )
     _check_two_engines(ecs, second_dockerd.url)
 
 
