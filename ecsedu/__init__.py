@@ -63,6 +63,4 @@ def connect(
     """
     from ecsedu import connection
 
-    return connection.connect(
-        runtime, seed=seed, state=state, allow_unsafe=allow_unsafe, **options
-    )
+    return connection.connect(runtime, seed=seed, state=state, allow_unsafe=allow_unsafe, **options)

@@ -75,8 +75,11 @@ def exceptions() -> Any:
 def ecs_error(code: str, message: str, operation: str) -> ClientError:
     """Build the ClientError subclass that ECS would raise for ``code``.
 
-    >>> str(ecs_error("ClientException", "Too many containers.", "RegisterTaskDefinition"))
-    'An error occurred (ClientException) when calling the RegisterTaskDefinition operation: Too many containers.'
+    >>> error = ecs_error("ClientException", "Too many containers.", "RegisterTaskDefinition")
+    >>> error.response["Error"]["Code"], error.operation_name
+    ('ClientException', 'RegisterTaskDefinition')
+    >>> str(error).endswith("operation: Too many containers.")
+    True
     """
     cls = exceptions().from_code(code)
     response: Any = {

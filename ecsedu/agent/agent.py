@@ -43,7 +43,7 @@ class ContainerAgent:
         self.report = report
         self.connected = True
         self.lost = False  # the host is gone for good (instance terminated)
-        self._outbox: list[tuple[str, object]] = []
+        self._outbox: list[base.TaskSpec | tuple[str, float]] = []  # start specs, (arn, timeout)
         runtime.wake = self.poll
 
     # -- commands from ECS ---------------------------------------------------------------------
@@ -51,13 +51,13 @@ class ContainerAgent:
         if self.connected:
             self.runtime.start_task(spec)
         else:
-            self._outbox.append(("start", spec))
+            self._outbox.append(spec)
 
     def stop_task(self, task_arn: str, timeout: float) -> None:
         if self.connected:
             self.runtime.stop_task(task_arn, timeout)
         else:
-            self._outbox.append(("stop", (task_arn, timeout)))
+            self._outbox.append((task_arn, timeout))
 
     # -- reporting -----------------------------------------------------------------------------
     def poll(self) -> None:
@@ -78,13 +78,11 @@ class ContainerAgent:
             return
         self.connected = True
         outbox, self._outbox = self._outbox, []
-        for verb, arg in outbox:
-            if verb == "start":
-                assert isinstance(arg, base.TaskSpec)
-                self.runtime.start_task(arg)
+        for command in outbox:
+            if isinstance(command, base.TaskSpec):
+                self.runtime.start_task(command)
             else:
-                arn, timeout = arg  # type: ignore[misc]  # ("stop", (arn, timeout)) by construction
-                self.runtime.stop_task(arn, timeout)
+                self.runtime.stop_task(*command)
         self.poll()
         self.report(AgentReport(self.instance_arn, inventory=self.runtime.list_tasks()))
 

@@ -25,9 +25,17 @@ from ecsedu import clock as clock_mod
 from ecsedu import errors
 from ecsedu import ids as ids_mod
 from ecsedu.agent import agent as agent_mod
-from ecsedu.engine import describe, lifecycle, placement, query, services, validation
+from ecsedu.engine import (
+    describe,
+    lifecycle,
+    placement,
+    query,
+    services,
+    validation,
+    views,
+    waiters,
+)
 from ecsedu.engine import store as store_mod
-from ecsedu.engine import views, waiters
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import events as events_mod
@@ -71,7 +79,9 @@ def _check_tags(operation: str, params: dict[str, Any]) -> None:
     for tag in params.get("tags") or []:
         if not tag.get("key"):
             raise errors.ecs_error(
-                "InvalidParameterException", "Tag keys must not be empty.", operation  # our wording
+                "InvalidParameterException",
+                "Tag keys must not be empty.",
+                operation,  # our wording
             )
 
 
@@ -116,7 +126,9 @@ class ControlPlane:
         self.clock = clock or clock_mod.SimClock()
         self.seed = seed
         self.store = store_mod.Store(
-            clock=self.clock, ids=ids_mod.IdFactory(seed), runtime_name=runtime_name,
+            clock=self.clock,
+            ids=ids_mod.IdFactory(seed),
+            runtime_name=runtime_name,
             explain_limit=explain_limit,
         )
         self.lifecycle = lifecycle.Lifecycle(
@@ -181,7 +193,7 @@ class ControlPlane:
         return operation_name.startswith("list_")
 
     def save(self, path: str) -> None:
-        """Teaching helper: write the whole state as JSON (``ecsedu.connect(state=path)`` reads it)."""
+        """Teaching helper: save the whole state as JSON (read back by ``connect(state=path)``)."""
         from ecsedu.engine import persist
 
         persist.save(self, path)
@@ -213,7 +225,9 @@ class ControlPlane:
         if not validation.NAME_RE.match(name) or len(name) > 255:
             raise errors.ecs_error(
                 "InvalidParameterException",
-                "Cluster name can have up to 255 characters: letters, numbers, hyphens and underscores.",
+                # our wording
+                "Cluster name can have up to 255 characters: letters, numbers, hyphens and "
+                "underscores.",
                 "CreateCluster",
             )
         arn = f"{ARN}cluster/{name}"
@@ -221,8 +235,11 @@ class ControlPlane:
         if existing is not None and existing.status == "ACTIVE":
             return {"cluster": describe.cluster(existing, tags=True)}
         c = cluster_mod.Cluster(
-            arn=arn, name=name, created_at=self.clock.now,
-            tags=list(params.get("tags", [])), settings=list(params.get("settings", [])),
+            arn=arn,
+            name=name,
+            created_at=self.clock.now,
+            tags=list(params.get("tags", [])),
+            settings=list(params.get("settings", [])),
         )
         self.store.clusters[arn] = c
         self.store.indexes[arn] = placement.ClusterIndex()
@@ -242,20 +259,28 @@ class ControlPlane:
                 "The Cluster cannot be deleted while Container Instances are active or draining.",
                 "DeleteCluster",
             )
-        if any(s.cluster_arn == c.arn and s.status in ("ACTIVE", "DRAINING") for s in self.store.services.values()):
+        if any(
+            s.cluster_arn == c.arn and s.status in ("ACTIVE", "DRAINING")
+            for s in self.store.services.values()
+        ):
             raise errors.ecs_error(
                 "ClusterContainsServicesException",
                 "The Cluster cannot be deleted while Services are active.",
                 "DeleteCluster",
             )
-        if any(t.cluster_arn == c.arn and t.last_status is not S.STOPPED for t in self.store.tasks.values()):
+        if any(
+            t.cluster_arn == c.arn and t.last_status is not S.STOPPED
+            for t in self.store.tasks.values()
+        ):
             raise errors.ecs_error(
                 "ClusterContainsTasksException",
                 "The Cluster cannot be deleted while Tasks are active.",
                 "DeleteCluster",
             )
         c.status = "INACTIVE"
-        self.store.record(EV.API_CALL, f"cluster {c.name} deleted", cluster_arn=c.arn, subject=c.arn)
+        self.store.record(
+            EV.API_CALL, f"cluster {c.name} deleted", cluster_arn=c.arn, subject=c.arn
+        )
         return {"cluster": describe.cluster(c)}
 
     @api("DescribeClusters")
@@ -268,7 +293,9 @@ class ControlPlane:
                 arn = ref if ref.startswith(ARN) else f"{ARN}cluster/{ref}"
                 failures.append({"arn": arn, "reason": "MISSING"})
             else:
-                out.append(describe.cluster(c, statistics="STATISTICS" in include, tags="TAGS" in include))
+                out.append(
+                    describe.cluster(c, statistics="STATISTICS" in include, tags="TAGS" in include)
+                )
         return {"clusters": out, "failures": failures}
 
     @api("ListClusters")
@@ -281,7 +308,9 @@ class ControlPlane:
     def register_container_instance(self, **params: Any) -> dict[str, Any]:
         return self._register_instance(params, {})
 
-    def _register_instance(self, params: dict[str, Any], runtime_options: dict[str, Any]) -> dict[str, Any]:
+    def _register_instance(
+        self, params: dict[str, Any], runtime_options: dict[str, Any]
+    ) -> dict[str, Any]:
         op = "RegisterContainerInstance"
         c = self.store.cluster(params.get("cluster"), op)
         cpu, memory = 2048, 3768
@@ -330,10 +359,18 @@ class ControlPlane:
             attributes[a["name"]] = a.get("value")
         arn = f"{ARN}container-instance/{c.name}/{instance_id}"
         inst = ci_mod.ContainerInstance(
-            arn=arn, id=instance_id, cluster_arn=c.arn, ec2_instance_id=ec2_id,
-            registered_cpu=cpu, registered_memory=memory, registered_at=self.clock.now,
-            attributes=attributes, remaining_cpu=cpu, remaining_memory=memory,
-            reserved_ports=ports, reserved_ports_udp=ports_udp,
+            arn=arn,
+            id=instance_id,
+            cluster_arn=c.arn,
+            ec2_instance_id=ec2_id,
+            registered_cpu=cpu,
+            registered_memory=memory,
+            registered_at=self.clock.now,
+            attributes=attributes,
+            remaining_cpu=cpu,
+            remaining_memory=memory,
+            reserved_ports=ports,
+            reserved_ports_udp=ports_udp,
             tags=list(params.get("tags", [])),
             docker_host=runtime_options.get("docker_host"),
         )
@@ -344,13 +381,17 @@ class ControlPlane:
         self.store.agents[arn] = agent_mod.ContainerAgent(arn, runtime, self._on_report)
         c.registered_container_instances_count += 1
         self.store.record(
-            EV.AGENT_CONNECTED, f"agent on {instance_id} connected (instance registered)",
-            cluster_arn=c.arn, subject=arn,
+            EV.AGENT_CONNECTED,
+            f"agent on {instance_id} connected (instance registered)",
+            cluster_arn=c.arn,
+            subject=arn,
         )
         self._cluster_changed(c.arn)
         return {"containerInstance": describe.container_instance(inst, tags=True)}
 
-    def _make_runtime(self, cluster: str, instance_id: str, n: int, options: dict[str, Any]) -> base.Runtime:
+    def _make_runtime(
+        self, cluster: str, instance_id: str, n: int, options: dict[str, Any]
+    ) -> base.Runtime:
         if self.runtime_factory is not None:
             return self.runtime_factory(cluster, instance_id, {"ordinal": n, **options})
         from ecsedu.runtimes import simulated
@@ -365,7 +406,9 @@ class ControlPlane:
             if s.cluster_arn == cluster_arn and s.status != "INACTIVE":
                 self.services.request(s)
 
-    def _instances(self, c: cluster_mod.Cluster, refs: list[str], op: str) -> list[ci_mod.ContainerInstance]:
+    def _instances(
+        self, c: cluster_mod.Cluster, refs: list[str], op: str
+    ) -> list[ci_mod.ContainerInstance]:
         out = []
         for ref in refs:
             inst = self.store.instances.get(self.store.instance_arn(c, ref))
@@ -384,7 +427,8 @@ class ControlPlane:
         c = self.store.cluster(params.get("cluster"), op)
         (inst,) = self._instances(c, [params["containerInstance"]], op)
         alive = [
-            t for t in self.store.tasks.values()
+            t
+            for t in self.store.tasks.values()
             if t.container_instance_arn == inst.arn and t.last_status is not S.STOPPED
         ]
         if alive and not params.get("force"):
@@ -401,14 +445,25 @@ class ControlPlane:
         agent = self.store.agents[inst.arn]
         for t in alive:
             if t.desired_status == "RUNNING":
-                self.lifecycle.stop(t, "TaskFailedToStart" if not t.reached_running else "TerminationNotice",
-                                    "Container instance deregistration forced by user")
+                self.lifecycle.stop(
+                    t,
+                    "TaskFailedToStart" if not t.reached_running else "TerminationNotice",
+                    "Container instance deregistration forced by user",
+                )
             if agent.connected:
                 agent.stop_task(t.arn, 0.0)
-            self.lifecycle.force_stopped(t, t.stop_code or "TerminationNotice",
-                                         "Container instance deregistration forced by user")
-        self.store.record(EV.INSTANCE_STATE_CHANGE, f"instance {inst.id} INACTIVE (deregistered)",
-                          cluster_arn=c.arn, subject=inst.arn, status="INACTIVE")
+            self.lifecycle.force_stopped(
+                t,
+                t.stop_code or "TerminationNotice",
+                "Container instance deregistration forced by user",
+            )
+        self.store.record(
+            EV.INSTANCE_STATE_CHANGE,
+            f"instance {inst.id} INACTIVE (deregistered)",
+            cluster_arn=c.arn,
+            subject=inst.arn,
+            status="INACTIVE",
+        )
         self._cluster_changed(c.arn)
         return {"containerInstance": describe.container_instance(inst)}
 
@@ -433,7 +488,8 @@ class ControlPlane:
         expr = params.get("filter")
         q = query.compile_expression(expr, "ListContainerInstances") if expr else None
         arns = [
-            i.arn for i in self.store.indexes[c.arn].instances
+            i.arn
+            for i in self.store.indexes[c.arn].instances
             if (i.status == status if status else i.status in ("ACTIVE", "DRAINING"))
             and (q is None or q.matches(i))
         ]
@@ -447,7 +503,8 @@ class ControlPlane:
         if status not in ("ACTIVE", "DRAINING"):
             raise errors.ecs_error(
                 "InvalidParameterException",
-                f"Container instances status should be one of [ACTIVE, DRAINING]. Found: {status}",  # our wording
+                # our wording
+                f"Container instances status should be one of [ACTIVE, DRAINING]. Found: {status}",
                 op,
             )
         out, failures = [], []
@@ -461,8 +518,11 @@ class ControlPlane:
                 inst.version += 1
                 self.store.indexes[c.arn].update(inst)
                 self.store.record(
-                    EV.INSTANCE_STATE_CHANGE, f"instance {inst.id} {status}",
-                    cluster_arn=c.arn, subject=inst.arn, status=status,
+                    EV.INSTANCE_STATE_CHANGE,
+                    f"instance {inst.id} {status}",
+                    cluster_arn=c.arn,
+                    subject=inst.arn,
+                    status=status,
                 )
                 if status == "DRAINING":
                     self._drain_pending(inst)
@@ -474,11 +534,14 @@ class ControlPlane:
         """DRAINING: the service's PENDING tasks on the instance stop at once."""
         for t in list(self.store.tasks.values()):
             if (
-                t.container_instance_arn == inst.arn and t.service_name is not None
-                and t.alive and t.last_status in (S.PROVISIONING, S.PENDING)
+                t.container_instance_arn == inst.arn
+                and t.service_name is not None
+                and t.alive
+                and t.last_status in (S.PROVISIONING, S.PENDING)
             ):
                 self.lifecycle.stop(
-                    t, "ServiceSchedulerInitiated",
+                    t,
+                    "ServiceSchedulerInitiated",
                     f"Service {t.service_name}: container instance is in DRAINING state",
                 )
 
@@ -506,8 +569,13 @@ class ControlPlane:
         self.store.record(EV.API_CALL, f"task definition {td.name} registered", subject=arn)
         return {"taskDefinition": describe.task_definition(td), "tags": [dict(t) for t in tags]}
 
-    def _td_or_error(self, ref: str, op: str, code: str = "ClientException",
-                     message: str = "Unable to describe task definition.") -> td_mod.TaskDefinition:
+    def _td_or_error(
+        self,
+        ref: str,
+        op: str,
+        code: str = "ClientException",
+        message: str = "Unable to describe task definition.",
+    ) -> td_mod.TaskDefinition:
         td = self.store.task_definition(ref, op)
         if td is None:
             raise errors.ecs_error(code, message, op)
@@ -528,7 +596,9 @@ class ControlPlane:
             td = td.with_status("INACTIVE")
             td.document["deregisteredAt"] = self.clock.now
             self.store.replace_task_definition(td)
-            self.store.record(EV.API_CALL, f"task definition {td.name} deregistered", subject=td.arn)
+            self.store.record(
+                EV.API_CALL, f"task definition {td.name} deregistered", subject=td.arn
+            )
         return {"taskDefinition": describe.task_definition(td)}
 
     @api("DescribeTaskDefinition")
@@ -561,10 +631,14 @@ class ControlPlane:
         prefix = params.get("familyPrefix") or ""
         status = params.get("status", "ACTIVE")
         families = [
-            f for f, revs in sorted(self.store.families.items())
+            f
+            for f, revs in sorted(self.store.families.items())
             if f.startswith(prefix)
-            and (status == "ALL" or any(td.status == status for td in revs)
-                 or (status == "INACTIVE" and all(td.status == "INACTIVE" for td in revs)))
+            and (
+                status == "ALL"
+                or any(td.status == status for td in revs)
+                or (status == "INACTIVE" and all(td.status == "INACTIVE" for td in revs))
+            )
         ]
         return _page(families, params, "families", "ListTaskDefinitionFamilies")
 
@@ -581,12 +655,16 @@ class ControlPlane:
         launch = params.get("launchType")
         if launch == "FARGATE" and "FARGATE" not in td.compatibilities:
             raise errors.ecs_error(
-                "InvalidParameterException", "Task definition does not support launch_type FARGATE.", op
+                "InvalidParameterException",
+                "Task definition does not support launch_type FARGATE.",
+                op,
             )
         if launch == "FARGATE":
             raise errors.ecs_error(
                 "InvalidParameterException",
-                "ecsedu runs tasks on container instances (launch type EC2); FARGATE is not modelled.",  # our wording
+                # our wording
+                "ecsedu runs tasks on container instances (launch type EC2); FARGATE is not "
+                "modelled.",
                 op,
             )
         if td.network_mode == "awsvpc" and not params.get("networkConfiguration"):
@@ -598,13 +676,17 @@ class ControlPlane:
         if td.network_mode != "awsvpc" and params.get("networkConfiguration"):
             raise errors.ecs_error(
                 "InvalidParameterException",
-                "Network Configuration is not valid for the given networkMode of this task definition.",
+                "Network Configuration is not valid for the given networkMode of this task "
+                "definition.",
                 op,
             )
 
-    def _task_request(self, td: td_mod.TaskDefinition, params: dict[str, Any], group: str, op: str) -> placement.PlacementRequest:
+    def _task_request(
+        self, td: td_mod.TaskDefinition, params: dict[str, Any], group: str, op: str
+    ) -> placement.PlacementRequest:
         constraints = tuple(
-            (str(c.get("type")), c.get("expression")) for c in params.get("placementConstraints", [])
+            (str(c.get("type")), c.get("expression"))
+            for c in params.get("placementConstraints", [])
         ) + tuple((k, e) for k, e in td.placement_constraints)
         if len(constraints) > 10:
             raise errors.ecs_error(
@@ -615,9 +697,10 @@ class ControlPlane:
         for kind, expr in constraints:
             if kind == "memberOf" and expr:
                 query.compile_expression(expr, op)
-        strategies = tuple(
-            (str(s.get("type")), s.get("field")) for s in params.get("placementStrategy", [])
-        ) or placement.RUN_TASK_DEFAULT_STRATEGY
+        strategies = (
+            tuple((str(s.get("type")), s.get("field")) for s in params.get("placementStrategy", []))
+            or placement.RUN_TASK_DEFAULT_STRATEGY
+        )
         uses_ports = td.network_mode in ("bridge", "host")
         return placement.PlacementRequest(
             cpu=td.reserved_cpu,
@@ -645,13 +728,17 @@ class ControlPlane:
         index = self.store.indexes[c.arn]
         if not any(i.status in ("ACTIVE", "DRAINING") for i in index.instances):
             raise errors.ecs_error(
-                "InvalidParameterException", "No Container Instances were found in your cluster.", op
+                "InvalidParameterException",
+                "No Container Instances were found in your cluster.",
+                op,
             )
         group = params.get("group") or f"family:{td.family}"
         request = self._task_request(td, params, group, op)
         tasks, failures = [], []
         failed_arns: set[str] = set()
-        batch = placement.Batch(index, request, self.store.ids.rng, explain_limit=self.store.explain_limit)
+        batch = placement.Batch(
+            index, request, self.store.ids.rng, explain_limit=self.store.explain_limit
+        )
         for _ in range(params.get("count", 1)):
             decision = batch.next()
             self._record_placement(c.arn, td, decision, index)
@@ -666,22 +753,36 @@ class ControlPlane:
                 break
             inst = index.instances[decision.instance]
             t = self.lifecycle.create(
-                cluster_arn=c.arn, instance=inst, td=td, group=group,
+                cluster_arn=c.arn,
+                instance=inst,
+                td=td,
+                group=group,
                 started_by=params.get("startedBy"),
-                overrides=params.get("overrides"), tags=params.get("tags"),
+                overrides=params.get("overrides"),
+                tags=params.get("tags"),
             )
             tasks.append(t)
             batch.placed(decision.instance)
         return {"tasks": [describe.task(t) for t in tasks], "failures": failures}
 
-    def _record_placement(self, cluster_arn: str, td: td_mod.TaskDefinition,
-                          decision: placement.PlacementDecision, index: placement.ClusterIndex) -> None:
+    def _record_placement(
+        self,
+        cluster_arn: str,
+        td: td_mod.TaskDefinition,
+        decision: placement.PlacementDecision,
+        index: placement.ClusterIndex,
+    ) -> None:
         chosen = index.instances[decision.instance].id if decision.instance is not None else None
         self.store.record(
             EV.PLACEMENT,
-            f"task of {td.name}: " + (f"placed on {chosen}" if chosen else "no container instance met all requirements"),
-            cluster_arn=cluster_arn, subject=td.arn, instance=chosen,
-            candidates=decision.candidates, rejected=decision.rejected, reasons=decision.reasons,
+            f"task of {td.name}: "
+            + (f"placed on {chosen}" if chosen else "no container instance met all requirements"),
+            cluster_arn=cluster_arn,
+            subject=td.arn,
+            instance=chosen,
+            candidates=decision.candidates,
+            rejected=decision.rejected,
+            reasons=decision.reasons,
             strategy=[list(s) for s in decision.strategy],
         )
 
@@ -695,7 +796,8 @@ class ControlPlane:
         refs = params["containerInstances"]
         if len(refs) > 10:
             raise errors.ecs_error(
-                "InvalidParameterException", "Container instances can not be greater than 10",  # our wording
+                "InvalidParameterException",
+                "Container instances can not be greater than 10",  # our wording
                 op,
             )
         group = params.get("group") or f"family:{td.family}"
@@ -715,11 +817,17 @@ class ControlPlane:
             if why is not None:
                 failures.append({"arn": arn, "reason": why})
                 continue
-            tasks.append(self.lifecycle.create(
-                cluster_arn=c.arn, instance=inst, td=td, group=group,
-                started_by=params.get("startedBy"), overrides=params.get("overrides"),
-                tags=params.get("tags"),
-            ))
+            tasks.append(
+                self.lifecycle.create(
+                    cluster_arn=c.arn,
+                    instance=inst,
+                    td=td,
+                    group=group,
+                    started_by=params.get("startedBy"),
+                    overrides=params.get("overrides"),
+                    tags=params.get("tags"),
+                )
+            )
         return {"tasks": [describe.task(t) for t in tasks], "failures": failures}
 
     @api("StopTask")
@@ -729,7 +837,9 @@ class ControlPlane:
         arn = self.store.task_arn(c, params["task"])
         t = self.store.tasks.get(arn)
         if t is None or t.cluster_arn != c.arn:
-            raise errors.ecs_error("InvalidParameterException", "The referenced task was not found.", op)
+            raise errors.ecs_error(
+                "InvalidParameterException", "The referenced task was not found.", op
+            )
         self.lifecycle.stop(t, "UserInitiated", params.get("reason") or "Task stopped by user")
         return {"task": describe.task(t)}
 
@@ -737,7 +847,11 @@ class ControlPlane:
     def describe_tasks(self, **params: Any) -> dict[str, Any]:
         c = self.store.cluster(params.get("cluster"), "DescribeTasks")
         if len(params["tasks"]) > 100:
-            raise errors.ecs_error("InvalidParameterException", "Tasks cannot have more than 100 elements", "DescribeTasks")
+            raise errors.ecs_error(
+                "InvalidParameterException",
+                "Tasks cannot have more than 100 elements",
+                "DescribeTasks",
+            )
         include = set(params.get("include", []))
         out, failures = [], []
         for ref in params["tasks"]:
@@ -760,7 +874,8 @@ class ControlPlane:
         service = params.get("serviceName")
         started_by = params.get("startedBy")
         arns = [
-            t.arn for t in self.store.tasks.values()
+            t.arn
+            for t in self.store.tasks.values()
             if t.cluster_arn == c.arn
             and t.desired_status == desired
             and (inst_arn is None or t.container_instance_arn == inst_arn)
@@ -780,9 +895,13 @@ class ControlPlane:
         arn = f"{ARN}service/{c.name}/{name}"
         existing = self.store.services.get(arn)
         if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
-            raise errors.ecs_error("InvalidParameterException", "Creation of service was not idempotent.", op)
+            raise errors.ecs_error(
+                "InvalidParameterException", "Creation of service was not idempotent.", op
+            )
         if not params.get("taskDefinition"):
-            raise errors.ecs_error("InvalidParameterException", "TaskDefinition must be specified.", op)  # our wording
+            raise errors.ecs_error(
+                "InvalidParameterException", "TaskDefinition must be specified.", op
+            )  # our wording
         td = self._runnable_td(params["taskDefinition"], op)
         self._check_launch(td, params, op)
         self._check_safe(td, op)
@@ -793,20 +912,31 @@ class ControlPlane:
         config = params.get("deploymentConfiguration", {})
         now = self.clock.now
         deployment = service_mod.Deployment(
-            id=self.store.ids.deployment_id(), task_definition_arn=td.arn,
-            desired_count=params.get("desiredCount", 0), created_at=now, updated_at=now,
+            id=self.store.ids.deployment_id(),
+            task_definition_arn=td.arn,
+            desired_count=params.get("desiredCount", 0),
+            created_at=now,
+            updated_at=now,
         )
         s = service_mod.Service(
-            arn=arn, name=name, cluster_arn=c.arn, task_definition_arn=td.arn,
+            arn=arn,
+            name=name,
+            cluster_arn=c.arn,
+            task_definition_arn=td.arn,
             desired_count=params.get("desiredCount", 0) if strategy == "REPLICA" else 0,
-            created_at=now, scheduling_strategy=strategy,
+            created_at=now,
+            scheduling_strategy=strategy,
             launch_type=params.get("launchType", "EC2"),
-            minimum_healthy_percent=config.get("minimumHealthyPercent", 100 if strategy == "REPLICA" else 0),
+            minimum_healthy_percent=config.get(
+                "minimumHealthyPercent", 100 if strategy == "REPLICA" else 0
+            ),
             maximum_percent=config.get("maximumPercent", 200 if strategy == "REPLICA" else 100),
             placement_constraints=list(params.get("placementConstraints", [])),
             placement_strategy=list(params.get("placementStrategy", [])),
             deployments=[deployment],
-            request=json.loads(json.dumps({k: v for k, v in params.items() if k != "tags"}, default=str)),
+            request=json.loads(
+                json.dumps({k: v for k, v in params.items() if k != "tags"}, default=str)
+            ),
             tags=list(params.get("tags", [])),
         )
         deployment.rollout_state_reason = f"ECS deployment {deployment.id} in progress."
@@ -834,7 +964,16 @@ class ControlPlane:
         td = None
         if params.get("taskDefinition"):
             td = self._runnable_td(params["taskDefinition"], op)
-            self._check_launch(td, {"networkConfiguration": params.get("networkConfiguration", s.request.get("networkConfiguration")), **params}, op)
+            self._check_launch(
+                td,
+                {
+                    "networkConfiguration": params.get(
+                        "networkConfiguration", s.request.get("networkConfiguration")
+                    ),
+                    **params,
+                },
+                op,
+            )
             self._check_safe(td, op)
         for cons in params.get("placementConstraints", []) or []:
             if cons.get("type") == "memberOf" and cons.get("expression"):
@@ -864,7 +1003,9 @@ class ControlPlane:
             d = service_mod.Deployment(
                 id=self.store.ids.deployment_id(),
                 task_definition_arn=td.arn if td is not None else s.primary.task_definition_arn,
-                desired_count=s.desired_count, created_at=now, updated_at=now,
+                desired_count=s.desired_count,
+                created_at=now,
+                updated_at=now,
             )
             d.rollout_state_reason = f"ECS deployment {d.id} in progress."
             s.deployments.insert(0, d)
@@ -873,8 +1014,13 @@ class ControlPlane:
             s.throttled_until = 0.0
             self._recount_deployments(s)
         s.steady = False if new_deployment or "desiredCount" in params else s.steady
-        self.store.record(EV.API_CALL, f"service {s.name} updated", cluster_arn=c.arn, subject=s.arn,
-                          **{k: v for k, v in params.items() if k in ("desiredCount", "taskDefinition")})
+        self.store.record(
+            EV.API_CALL,
+            f"service {s.name} updated",
+            cluster_arn=c.arn,
+            subject=s.arn,
+            **{k: v for k, v in params.items() if k in ("desiredCount", "taskDefinition")},
+        )
         self.services.request(s)
         return {"service": describe.service(s)}
 
@@ -901,17 +1047,24 @@ class ControlPlane:
             raise errors.ecs_error("ServiceNotActiveException", "Service was not ACTIVE.", op)
         if s.scheduling_strategy == "REPLICA" and s.desired_count > 0 and not params.get("force"):
             raise errors.ecs_error(
-                "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.", op
+                "InvalidParameterException",
+                "The service cannot be stopped while it is scaled above 0.",
+                op,
             )
         s.desired_count = 0
         s.primary.desired_count = 0
         s.status = "DRAINING"
         c.active_services_count -= 1
-        self.store.record(EV.API_CALL, f"service {s.name} deleted (DRAINING)", cluster_arn=c.arn, subject=s.arn)
+        self.store.record(
+            EV.API_CALL, f"service {s.name} deleted (DRAINING)", cluster_arn=c.arn, subject=s.arn
+        )
         for t in list(self.store.tasks.values()):
             if t.service_name == s.name and t.cluster_arn == c.arn and t.alive:
-                self.lifecycle.stop(t, "ServiceSchedulerInitiated",
-                                    f"Scaling activity initiated by (deployment {t.deployment_id})")
+                self.lifecycle.stop(
+                    t,
+                    "ServiceSchedulerInitiated",
+                    f"Scaling activity initiated by (deployment {t.deployment_id})",
+                )
         self.services.request(s)
         return {"service": describe.service(s)}
 
@@ -935,8 +1088,10 @@ class ControlPlane:
         c = self.store.cluster(params.get("cluster"), "ListServices")
         strategy = params.get("schedulingStrategy")
         arns = [
-            s.arn for s in self.store.services.values()
-            if s.cluster_arn == c.arn and s.status == "ACTIVE"
+            s.arn
+            for s in self.store.services.values()
+            if s.cluster_arn == c.arn
+            and s.status == "ACTIVE"
             and (strategy is None or s.scheduling_strategy == strategy)
         ]
         return _page(arns, params, "serviceArns", "ListServices")
@@ -963,7 +1118,9 @@ class ControlPlane:
             if i is not None:
                 return i.tags
         else:
-            raise errors.ecs_error("InvalidParameterException", "The ARN provided is invalid.", op)  # our wording
+            raise errors.ecs_error(
+                "InvalidParameterException", "The ARN provided is invalid.", op
+            )  # our wording
         # ListTagsForResource does not model ResourceNotFoundException: ECS answers it with
         # InvalidParameterException (a code botocore knows for that operation).
         code = "InvalidParameterException"
@@ -994,12 +1151,17 @@ class ControlPlane:
 
 def _instance_type(cpu: int, memory: int) -> str:
     return {
-        (1024, 1024): "t3.micro", (2048, 4096): "t3.medium", (2048, 8192): "t3.large",
-        (4096, 16384): "t3.xlarge", (2048, 3768): "c4.large",
+        (1024, 1024): "t3.micro",
+        (2048, 4096): "t3.medium",
+        (2048, 8192): "t3.large",
+        (4096, 16384): "t3.xlarge",
+        (2048, 3768): "c4.large",
     }.get((cpu, memory), "ecsedu.custom")
 
 
-def dataclass_replace(request: placement.PlacementRequest, **changes: Any) -> placement.PlacementRequest:
+def dataclass_replace(
+    request: placement.PlacementRequest, **changes: Any
+) -> placement.PlacementRequest:
     import dataclasses
 
     return dataclasses.replace(request, **changes)

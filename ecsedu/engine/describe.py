@@ -28,14 +28,16 @@ __all__ = [
 def timestamp(t: float | None) -> dt.datetime | None:
     if t is None:
         return None
-    return dt.datetime.fromtimestamp(round(t, 3), tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(round(t, 3), tz=dt.UTC)
 
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def cluster(c: cluster_mod.Cluster, *, statistics: bool = False, tags: bool = False) -> dict[str, Any]:
+def cluster(
+    c: cluster_mod.Cluster, *, statistics: bool = False, tags: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "clusterArn": c.arn,
         "clusterName": c.name,
@@ -46,7 +48,8 @@ def cluster(c: cluster_mod.Cluster, *, statistics: bool = False, tags: bool = Fa
         "activeServicesCount": c.active_services_count,
         "statistics": [],
         "tags": copy.deepcopy(c.tags) if tags else [],
-        "settings": copy.deepcopy(c.settings) or [{"name": "containerInsights", "value": "disabled"}],
+        "settings": copy.deepcopy(c.settings)
+        or [{"name": "containerInsights", "value": "disabled"}],
         "capacityProviders": [],
         "defaultCapacityProviderStrategy": [],
     }
@@ -60,7 +63,13 @@ def cluster(c: cluster_mod.Cluster, *, statistics: bool = False, tags: bool = Fa
 
 
 def _integer(name: str, value: int) -> dict[str, Any]:
-    return {"name": name, "type": "INTEGER", "doubleValue": 0.0, "longValue": 0, "integerValue": value}
+    return {
+        "name": name,
+        "type": "INTEGER",
+        "doubleValue": 0.0,
+        "longValue": 0,
+        "integerValue": value,
+    }
 
 
 def _stringset(name: str, values: list[str]) -> dict[str, Any]:
@@ -154,7 +163,10 @@ def task(t: task_mod.Task, *, tags: bool = False) -> dict[str, Any]:
         "taskDefinitionArn": td.arn,
         "containerInstanceArn": t.container_instance_arn,
         "overrides": copy.deepcopy(t.overrides)
-        or {"containerOverrides": [{"name": c.name} for c in t.containers], "inferenceAcceleratorOverrides": []},
+        or {
+            "containerOverrides": [{"name": c.name} for c in t.containers],
+            "inferenceAcceleratorOverrides": [],
+        },
         "lastStatus": t.last_status.value,
         "desiredStatus": t.desired_status,
         "cpu": str(td.task_cpu if td.task_cpu is not None else td.reserved_cpu),
@@ -226,7 +238,8 @@ def service(s: service_mod.Service, *, tags: bool = False) -> dict[str, Any]:
         },
         "deployments": [_deployment(s, d) for d in s.deployments],
         "events": [
-            {"id": e.id, "createdAt": timestamp(e.created_at), "message": e.message} for e in s.events
+            {"id": e.id, "createdAt": timestamp(e.created_at), "message": e.message}
+            for e in s.events
         ],
         "createdAt": timestamp(s.created_at),
         "placementConstraints": copy.deepcopy(s.placement_constraints),

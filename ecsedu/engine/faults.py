@@ -51,29 +51,44 @@ def _instance_arn(cp: ControlPlane, ref: str) -> str:
 def inject(cp: ControlPlane, fault: str, **target: Any) -> dict[str, Any]:
     store = cp.store
     if fault not in FAULTS:
-        raise errors.EcsEduError(f"inject: unknown fault {fault!r}; choose one of {', '.join(FAULTS)}")
+        raise errors.EcsEduError(
+            f"inject: unknown fault {fault!r}; choose one of {', '.join(FAULTS)}"
+        )
     if fault in ("container_exit", "oom"):
         task = _task(cp, str(target["task"]))
         name = target.get("container") or task.containers[0].name
         if task.container(name) is None:
             raise errors.EcsEduError(f"inject: task {task.id} has no container {name!r}")
         agent = store.agents[task.container_instance_arn]
-        store.record(EV.FAULT_INJECTED, f"{fault}: container {name} of task {task.id}",
-                     cluster_arn=task.cluster_arn, subject=task.arn, container=name)
-        agent.runtime.kill_container(task.arn, name, int(target.get("exit_code", 1)), oom=fault == "oom")
+        store.record(
+            EV.FAULT_INJECTED,
+            f"{fault}: container {name} of task {task.id}",
+            cluster_arn=task.cluster_arn,
+            subject=task.arn,
+            container=name,
+        )
+        agent.runtime.kill_container(
+            task.arn, name, int(target.get("exit_code", 1)), oom=fault == "oom"
+        )
         return {"task": task.arn, "container": name}
     arn = _instance_arn(cp, str(target["instance"]))
     inst = store.instances[arn]
     agent = store.agents[arn]
     index = store.indexes[inst.cluster_arn]
-    store.record(EV.FAULT_INJECTED, f"{fault}: instance {inst.id}", cluster_arn=inst.cluster_arn, subject=arn)
+    store.record(
+        EV.FAULT_INJECTED, f"{fault}: instance {inst.id}", cluster_arn=inst.cluster_arn, subject=arn
+    )
     if fault == "agent_disconnect":
         agent.disconnect()
         inst.agent_connected = False
         inst.version += 1
         index.update(inst)
-        store.record(EV.AGENT_DISCONNECTED, f"agent on {inst.id} disconnected",
-                     cluster_arn=inst.cluster_arn, subject=arn)
+        store.record(
+            EV.AGENT_DISCONNECTED,
+            f"agent on {inst.id} disconnected",
+            cluster_arn=inst.cluster_arn,
+            subject=arn,
+        )
         duration = target.get("duration")
         if duration is not None:
             cp.clock.schedule(float(duration), lambda: reconnect(cp, arn))
@@ -88,12 +103,19 @@ def inject(cp: ControlPlane, fault: str, **target: Any) -> dict[str, Any]:
         inst.status = "INACTIVE"
         inst.version += 1
         index.update(inst)
-        store.record(EV.INSTANCE_STATE_CHANGE, f"instance {inst.id} lost (host terminated)",
-                     cluster_arn=inst.cluster_arn, subject=arn, status="INACTIVE")
+        store.record(
+            EV.INSTANCE_STATE_CHANGE,
+            f"instance {inst.id} lost (host terminated)",
+            cluster_arn=inst.cluster_arn,
+            subject=arn,
+            status="INACTIVE",
+        )
         for t in list(store.tasks.values()):
             if t.container_instance_arn == arn and t.last_status is not task_mod.TaskStatus.STOPPED:
                 cp.lifecycle.force_stopped(
-                    t, "TerminationNotice", f"Host EC2 (instance {inst.ec2_instance_id}) terminated."
+                    t,
+                    "TerminationNotice",
+                    f"Host EC2 (instance {inst.ec2_instance_id}) terminated.",
                 )
     for s in store.services.values():
         if s.cluster_arn == inst.cluster_arn and s.status != "INACTIVE":
@@ -110,6 +132,10 @@ def reconnect(cp: ControlPlane, arn: str) -> None:
     inst.agent_connected = True
     inst.version += 1
     store.indexes[inst.cluster_arn].update(inst)
-    store.record(EV.AGENT_CONNECTED, f"agent on {inst.id} reconnected",
-                 cluster_arn=inst.cluster_arn, subject=arn)
+    store.record(
+        EV.AGENT_CONNECTED,
+        f"agent on {inst.id} reconnected",
+        cluster_arn=inst.cluster_arn,
+        subject=arn,
+    )
     agent.connect()

@@ -130,7 +130,9 @@ class Lifecycle:
         )
         self._count(task, None, S.PROVISIONING)
         delay = (
-            self.timings.provisioning_awsvpc if td.network_mode == "awsvpc" else self.timings.provisioning
+            self.timings.provisioning_awsvpc
+            if td.network_mode == "awsvpc"
+            else self.timings.provisioning
         )
         if delay <= 0:
             self._to_pending(task)
@@ -243,7 +245,9 @@ class Lifecycle:
         if task.service_name is not None:
             self.on_change(task)
 
-    def _after(self, delay: float, task: task_mod.Task, expect: S, step: Callable[[task_mod.Task], None]) -> None:
+    def _after(
+        self, delay: float, task: task_mod.Task, expect: S, step: Callable[[task_mod.Task], None]
+    ) -> None:
         def fire() -> None:
             if task.last_status is expect and task.arn in self.store.tasks:
                 step(task)
@@ -402,7 +406,9 @@ class Lifecycle:
                 container=c.name,
                 lastStatus="RUNNING",
             )
-            if task.last_status is S.PENDING and all(x.last_status == "RUNNING" for x in task.containers):
+            if task.last_status is S.PENDING and all(
+                x.last_status == "RUNNING" for x in task.containers
+            ):
                 task.pull_stopped_at = task.pull_started_at
                 task.started_at = now
                 self.set_status(task, S.ACTIVATING)
@@ -427,7 +433,9 @@ class Lifecycle:
                 self.stop(task, "TaskFailedToStart", ev.reason or "TaskFailedToStart")
             elif c.essential:
                 self.stop(task, "EssentialContainerExited", "Essential container in task exited")
-        if task.last_status is S.STOPPING and all(x.last_status == "STOPPED" for x in task.containers):
+        if task.last_status is S.STOPPING and all(
+            x.last_status == "STOPPED" for x in task.containers
+        ):
             self._all_stopped(task)
 
     def _reconcile_inventory(
@@ -441,10 +449,16 @@ class Lifecycle:
                 continue
             there = inventory.get(task.arn, {})
             for c in task.containers:
-                if c.last_status == "RUNNING" and there.get(c.name) is not base.ContainerState.RUNNING:
+                if (
+                    c.last_status == "RUNNING"
+                    and there.get(c.name) is not base.ContainerState.RUNNING
+                ):
                     self.apply_event(
                         base.ContainerEvent(
-                            task.arn, c.name, base.ContainerState.STOPPED, exit_code=137,
+                            task.arn,
+                            c.name,
+                            base.ContainerState.STOPPED,
+                            exit_code=137,
                             reason="DockerContainerNotFound: the container is gone from the host",
                         )
                     )
@@ -500,12 +514,15 @@ def container_specs(td: td_mod.TaskDefinition, overrides: object) -> tuple[base.
                 entry_point=c.entry_point,
                 environment=tuple(sorted(env.items())),
                 ports=tuple(
-                    base.PortSpec(p.container_port, p.host_port, p.protocol) for p in c.port_mappings
+                    base.PortSpec(p.container_port, p.host_port, p.protocol)
+                    for p in c.port_mappings
                 ),
                 links=c.links,
                 depends_on=c.depends_on,
                 health_check=(
-                    base.HealthCheckSpec(hc.command, hc.interval, hc.timeout, hc.retries, hc.start_period)
+                    base.HealthCheckSpec(
+                        hc.command, hc.interval, hc.timeout, hc.retries, hc.start_period
+                    )
                     if hc is not None
                     else None
                 ),
@@ -514,7 +531,9 @@ def container_specs(td: td_mod.TaskDefinition, overrides: object) -> tuple[base.
                 privileged=c.privileged,
                 user=c.user,
                 working_directory=c.working_directory,
-                mount_points=tuple((m.source_volume, m.container_path, m.read_only) for m in c.mount_points),
+                mount_points=tuple(
+                    (m.source_volume, m.container_path, m.read_only) for m in c.mount_points
+                ),
             )
         )
     return tuple(out)

@@ -13,6 +13,7 @@ replaced.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecsedu import errors
 from ecsedu.engine import placement
+from ecsedu.engine import store as store_mod
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import service as service_mod
@@ -43,37 +45,121 @@ def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 CLUSTER_FIELDS = (
-    "arn", "name", "created_at", "status", "tags", "settings",
-    "registered_container_instances_count", "running_tasks_count", "pending_tasks_count",
+    "arn",
+    "name",
+    "created_at",
+    "status",
+    "tags",
+    "settings",
+    "registered_container_instances_count",
+    "running_tasks_count",
+    "pending_tasks_count",
     "active_services_count",
 )
 INSTANCE_FIELDS = (
-    "arn", "id", "cluster_arn", "ec2_instance_id", "registered_cpu", "registered_memory",
-    "registered_at", "attributes", "remaining_cpu", "remaining_memory", "status",
-    "agent_connected", "agent_version", "docker_version", "running_tasks_count",
-    "pending_tasks_count", "version", "tags", "docker_host", "address",
+    "arn",
+    "id",
+    "cluster_arn",
+    "ec2_instance_id",
+    "registered_cpu",
+    "registered_memory",
+    "registered_at",
+    "attributes",
+    "remaining_cpu",
+    "remaining_memory",
+    "status",
+    "agent_connected",
+    "agent_version",
+    "docker_version",
+    "running_tasks_count",
+    "pending_tasks_count",
+    "version",
+    "tags",
+    "docker_host",
+    "address",
 )
 TASK_FIELDS = (
-    "arn", "id", "cluster_arn", "container_instance_arn", "group", "started_by", "created_at",
-    "launch_type", "service_name", "deployment_id", "desired_status", "version",
-    "health_status", "pull_started_at", "pull_stopped_at", "started_at", "running_since",
-    "stopping_at", "execution_stopped_at", "stopped_at", "stop_code", "stopped_reason",
-    "overrides", "tags", "reached_running", "cpu", "memory",
+    "arn",
+    "id",
+    "cluster_arn",
+    "container_instance_arn",
+    "group",
+    "started_by",
+    "created_at",
+    "launch_type",
+    "service_name",
+    "deployment_id",
+    "desired_status",
+    "version",
+    "health_status",
+    "pull_started_at",
+    "pull_stopped_at",
+    "started_at",
+    "running_since",
+    "stopping_at",
+    "execution_stopped_at",
+    "stopped_at",
+    "stop_code",
+    "stopped_reason",
+    "overrides",
+    "tags",
+    "reached_running",
+    "cpu",
+    "memory",
 )
 CONTAINER_FIELDS = (
-    "name", "image", "essential", "cpu", "memory", "memory_reservation", "container_arn",
-    "has_health_check", "last_status", "exit_code", "reason", "health_status", "runtime_id",
+    "name",
+    "image",
+    "essential",
+    "cpu",
+    "memory",
+    "memory_reservation",
+    "container_arn",
+    "has_health_check",
+    "last_status",
+    "exit_code",
+    "reason",
+    "health_status",
+    "runtime_id",
 )
 SERVICE_FIELDS = (
-    "arn", "name", "cluster_arn", "task_definition_arn", "desired_count", "created_at",
-    "scheduling_strategy", "launch_type", "status", "minimum_healthy_percent", "maximum_percent",
-    "placement_constraints", "placement_strategy", "request", "tags", "running_count",
-    "pending_count", "consecutive_start_failures", "throttled_until", "launches", "steady",
-    "last_steady_report", "min_capacity", "max_capacity",
+    "arn",
+    "name",
+    "cluster_arn",
+    "task_definition_arn",
+    "desired_count",
+    "created_at",
+    "scheduling_strategy",
+    "launch_type",
+    "status",
+    "minimum_healthy_percent",
+    "maximum_percent",
+    "placement_constraints",
+    "placement_strategy",
+    "request",
+    "tags",
+    "running_count",
+    "pending_count",
+    "consecutive_start_failures",
+    "throttled_until",
+    "launches",
+    "steady",
+    "last_steady_report",
+    "min_capacity",
+    "max_capacity",
 )
 DEPLOYMENT_FIELDS = (
-    "id", "task_definition_arn", "desired_count", "created_at", "updated_at", "status",
-    "rollout_state", "rollout_state_reason", "failed_tasks", "running_count", "pending_count",
+    "id",
+    "task_definition_arn",
+    "desired_count",
+    "created_at",
+    "updated_at",
+    "status",
+    "rollout_state",
+    "rollout_state_reason",
+    "failed_tasks",
+    "running_count",
+    "pending_count",
 )
 
 
@@ -152,7 +238,9 @@ def read(path: str) -> dict[str, Any]:
         with open(path) as f:
             data = json.load(f)
     except FileNotFoundError:
-        raise errors.StateFileError(f"No state file at {path!r}: save one with ecs.save(path).") from None
+        raise errors.StateFileError(
+            f"No state file at {path!r}: save one with ecs.save(path)."
+        ) from None
     except (OSError, ValueError) as exc:
         raise errors.StateFileError(f"Cannot read the state file {path!r}: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -219,7 +307,9 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
         request = entry["request"]
         family = request["family"]
         td = td_mod.TaskDefinition.from_request(
-            request, arn=entry["arn"], revision=entry["revision"],
+            request,
+            arn=entry["arn"],
+            revision=entry["revision"],
             registered_at=float(entry["registered_at"]),
         )
         if entry["status"] != "ACTIVE":
@@ -234,7 +324,7 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
         containers = [
             task_mod.Container(
                 **{k: c[k] for k in CONTAINER_FIELDS},
-                bindings=tuple(tuple(b) for b in c["bindings"]),  # type: ignore[misc]
+                bindings=tuple((int(a), int(b), str(p), str(ip)) for a, b, p, ip in c["bindings"]),
             )
             for c in entry["containers"]
         ]
@@ -261,6 +351,10 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
     _resume(cp)
 
 
+def _forget(store: store_mod.Store, arn: str) -> None:
+    store.tasks.pop(arn, None)
+
+
 def _resume(cp: ControlPlane) -> None:
     """Derive the timers again and let each agent take charge of its containers."""
     store, lc = cp.store, cp.lifecycle
@@ -269,7 +363,7 @@ def _resume(cp: ControlPlane) -> None:
         status = task.last_status
         if status is S.STOPPED:
             left = (task.stopped_at or store.clock.now) + t.retention - store.clock.now
-            store.clock.schedule(max(0.0, left), lambda task=task: store.tasks.pop(task.arn, None))
+            store.clock.schedule(max(0.0, left), functools.partial(_forget, store, task.arn))
             continue
         agent = store.agents.get(task.container_instance_arn)
         if status is S.PROVISIONING:
@@ -278,9 +372,7 @@ def _resume(cp: ControlPlane) -> None:
         if agent is None or agent.lost:
             continue
         spec = lc.spec(task)
-        known = {
-            c.name: (base.ContainerState(c.last_status), c.bindings) for c in task.containers
-        }
+        known = {c.name: (base.ContainerState(c.last_status), c.bindings) for c in task.containers}
         found = agent.runtime.adopt(spec, known)
         if status is S.PENDING and task.desired_status == "RUNNING" and not found:
             agent.start_task(spec)
@@ -289,7 +381,10 @@ def _resume(cp: ControlPlane) -> None:
             if c.last_status == "RUNNING" and found.get(c.name) is not base.ContainerState.RUNNING:
                 lc.apply_event(
                     base.ContainerEvent(
-                        task.arn, c.name, base.ContainerState.STOPPED, exit_code=137,
+                        task.arn,
+                        c.name,
+                        base.ContainerState.STOPPED,
+                        exit_code=137,
                         reason="DockerContainerNotFound: the container is gone from the host",
                     )
                 )

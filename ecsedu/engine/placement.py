@@ -305,12 +305,14 @@ def _ports_clash(inst: ci_mod.ContainerInstance, request: PlacementRequest) -> b
 def constraint_failure(index: ClusterIndex, i: int, request: PlacementRequest) -> str | None:
     inst = index.instances[i]
     for kind, expression in request.constraints:
-        if kind == "distinctInstance":
-            if index.group_counts(request.group)[i] > 0:
-                return "DistinctInstance placement constraint unsatisfied."
-        elif kind == "memberOf" and expression:
-            if not query.compile_expression(expression, request.operation).matches(inst):
-                return "MemberOf placement constraint unsatisfied."
+        if kind == "distinctInstance" and index.group_counts(request.group)[i] > 0:
+            return "DistinctInstance placement constraint unsatisfied."
+        if (
+            kind == "memberOf"
+            and expression
+            and not query.compile_expression(expression, request.operation).matches(inst)
+        ):
+            return "MemberOf placement constraint unsatisfied."
     return None
 
 

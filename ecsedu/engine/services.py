@@ -11,8 +11,7 @@ suppressed (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-
 from __future__ import annotations
 
 from ecsedu.engine import lifecycle as lifecycle_mod
-from ecsedu.engine import placement
-from ecsedu.engine import scheduler
+from ecsedu.engine import placement, scheduler
 from ecsedu.engine import store as store_mod
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import events as events_mod
@@ -27,7 +26,9 @@ EV = events_mod.EventKind
 SWEEP_SECONDS = 15.0
 STEADY_REPORT_SECONDS = 6 * 3600.0
 MAX_EVENTS = 100
-TROUBLESHOOTING = "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+TROUBLESHOOTING = (
+    "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+)
 CLOSEST = {
     "AGENT": "doesn't have the agent connected.",
     "RESOURCE:CPU": "has insufficient CPU units available.",
@@ -42,11 +43,15 @@ def unable_to_place_message(service_name: str, instance_id: str | None, reason: 
         "all of its requirements."
     )
     if instance_id is None or reason is None:
-        return f"{head} Reason: No Container Instances were found in your cluster. {TROUBLESHOOTING}"
+        return (
+            f"{head} Reason: No Container Instances were found in your cluster. {TROUBLESHOOTING}"
+        )
     # observed: encountered error "MemberOf placement constraint unsatisfied." (no second period)
     stop = "" if reason.endswith(".") else "."
     phrase = CLOSEST.get(reason, f'encountered error "{reason}"{stop}')
-    return f"{head} The closest matching (container-instance {instance_id}) {phrase} {TROUBLESHOOTING}"
+    return (
+        f"{head} The closest matching (container-instance {instance_id}) {phrase} {TROUBLESHOOTING}"
+    )
 
 
 class ServiceController:
@@ -160,8 +165,10 @@ class ServiceController:
             service.desired_count = len(eligible) if service.status == "ACTIVE" else 0
             primary.desired_count = service.desired_count
             plan = scheduler.plan_daemon(
-                primary_id=primary.id, eligible=eligible if service.status == "ACTIVE" else [],
-                draining=draining, tasks=facts,
+                primary_id=primary.id,
+                eligible=eligible if service.status == "ACTIVE" else [],
+                draining=draining,
+                tasks=facts,
             )
             if service.status != "ACTIVE":
                 plan = scheduler.ServicePlan(
@@ -193,7 +200,9 @@ class ServiceController:
                     placement.constraint_failure(
                         index,
                         inst.index,
-                        placement.PlacementRequest(0, 0, f"service:{service.name}", constraints=(c,)),
+                        placement.PlacementRequest(
+                            0, 0, f"service:{service.name}", constraints=(c,)
+                        ),
                     )
                     is None
                     for c in constraints
@@ -205,7 +214,9 @@ class ServiceController:
 
     def _constraints(self, service: service_mod.Service) -> tuple[placement.Constraint, ...]:
         td = self.store.task_definition(service.primary.task_definition_arn, "CreateService")
-        own = tuple((str(c.get("type")), c.get("expression")) for c in service.placement_constraints)
+        own = tuple(
+            (str(c.get("type")), c.get("expression")) for c in service.placement_constraints
+        )
         from_td: tuple[placement.Constraint, ...] = ()
         if td is not None:
             from_td = tuple((k, e) for k, e in td.placement_constraints)
@@ -215,9 +226,10 @@ class ServiceController:
         td = self.store.task_definition(service.primary.task_definition_arn, "CreateService")
         assert td is not None
         uses_ports = td.network_mode in ("bridge", "host")
-        strategies = tuple(
-            (str(s.get("type")), s.get("field")) for s in service.placement_strategy
-        ) or placement.SERVICE_DEFAULT_STRATEGY
+        strategies = (
+            tuple((str(s.get("type")), s.get("field")) for s in service.placement_strategy)
+            or placement.SERVICE_DEFAULT_STRATEGY
+        )
         return placement.PlacementRequest(
             cpu=td.reserved_cpu,
             memory=td.reserved_memory,
@@ -241,13 +253,12 @@ class ServiceController:
         stopped: list[task_mod.Task] = []
         for arn, why in plan.stop:
             task = store.tasks[arn]
-            if self.lifecycle.stop(task, "ServiceSchedulerInitiated", self._stop_reason(service, task, why)):
+            if self.lifecycle.stop(
+                task, "ServiceSchedulerInitiated", self._stop_reason(service, task, why)
+            ):
                 stopped.append(task)
         if plan.surplus:
-            good = [
-                f for f in facts
-                if scheduler.stale_reason(f, service.primary.id) is None
-            ]
+            good = [f for f in facts if scheduler.stale_reason(f, service.primary.id) is None]
             pending = [f for f in good if not f.running]
             running = [f for f in good if f.running]
             order = placement.rank_for_stop(
@@ -261,20 +272,29 @@ class ServiceController:
             for f in chosen[: plan.surplus]:
                 task = store.tasks[f.arn]
                 if self.lifecycle.stop(
-                    task, "ServiceSchedulerInitiated", self._stop_reason(service, task, scheduler.StopWhy.SCALE_IN)
+                    task,
+                    "ServiceSchedulerInitiated",
+                    self._stop_reason(service, task, scheduler.StopWhy.SCALE_IN),
                 ):
                     stopped.append(task)
         if stopped:
             ids = " ".join(f"(task {t.id})" for t in stopped)
-            self.event(service, f"(service {service.name}) has stopped {len(stopped)} running tasks: {ids}.")
+            self.event(
+                service,
+                f"(service {service.name}) has stopped {len(stopped)} running tasks: {ids}.",
+            )
         started: list[task_mod.Task] = []
         unplaced: list[str] = []  # reported after "has started", as ECS orders them
         if plan.start or plan.start_on:
             request = self._request(service)
             td = store.task_definition(service.primary.task_definition_arn, "CreateService")
             assert td is not None
-            targets: list[int | None] = list(plan.start_on) if plan.start_on else [None] * plan.start
-            batch = placement.Batch(index, request, store.ids.rng, explain_limit=store.explain_limit)
+            targets: list[int | None] = (
+                list(plan.start_on) if plan.start_on else [None] * plan.start
+            )
+            batch = placement.Batch(
+                index, request, store.ids.rng, explain_limit=store.explain_limit
+            )
             for target in targets[: max(0, budget)]:
                 if target is None:
                     decision = batch.next()
@@ -305,7 +325,9 @@ class ServiceController:
                 batch.placed(chosen_index)
         if started:
             ids = " ".join(f"(task {t.id})" for t in started)
-            self.event(service, f"(service {service.name}) has started {len(started)} tasks: {ids}.")
+            self.event(
+                service, f"(service {service.name}) has started {len(started)} tasks: {ids}."
+            )
         for message in unplaced:
             self.event(service, message)
         if plan.deadlocked:
@@ -317,7 +339,10 @@ class ServiceController:
             )
 
     def _launch(
-        self, service: service_mod.Service, inst: ci_mod.ContainerInstance, td: td_mod.TaskDefinition
+        self,
+        service: service_mod.Service,
+        inst: ci_mod.ContainerInstance,
+        td: td_mod.TaskDefinition,
     ) -> task_mod.Task:
         service.launches.append(self.store.clock.now)
         return self.lifecycle.create(
@@ -331,7 +356,10 @@ class ServiceController:
         )
 
     def _record_placement(
-        self, service: service_mod.Service, decision: placement.PlacementDecision, index: placement.ClusterIndex
+        self,
+        service: service_mod.Service,
+        decision: placement.PlacementDecision,
+        index: placement.ClusterIndex,
     ) -> None:
         chosen = index.instances[decision.instance].id if decision.instance is not None else None
         self.store.record(
@@ -347,13 +375,17 @@ class ServiceController:
             strategy=[list(s) for s in decision.strategy],
         )
 
-    def _stop_reason(self, service: service_mod.Service, task: task_mod.Task, why: scheduler.StopWhy) -> str:
+    def _stop_reason(
+        self, service: service_mod.Service, task: task_mod.Task, why: scheduler.StopWhy
+    ) -> str:
         if why is scheduler.StopWhy.UNHEALTHY:
             return "Task failed container health checks"
         if why is scheduler.StopWhy.DRAINING:
             # our wording (ECS's exact text for drained tasks is not documented)
             return f"Service {service.name}: container instance is in DRAINING state"
-        return f"Scaling activity initiated by (deployment {task.deployment_id or service.primary.id})"
+        return (
+            f"Scaling activity initiated by (deployment {task.deployment_id or service.primary.id})"
+        )
 
     def _count_failure(self, service: service_mod.Service, task: task_mod.Task) -> None:
         """Tasks that stop without ever RUNNING slow the scheduler down (up to 15 minutes)."""
@@ -367,7 +399,10 @@ class ServiceController:
         if k >= 3:
             backoff = min(900.0, 10.0 * 2 ** (k - 3))
             service.throttled_until = self.store.clock.now + backoff
-            self.event(service, f"(service {service.name}) is unable to consistently start tasks successfully.")
+            self.event(
+                service,
+                f"(service {service.name}) is unable to consistently start tasks successfully.",
+            )
             self.request(service, backoff)
 
     def _bookkeep(self, service: service_mod.Service) -> None:
@@ -386,8 +421,10 @@ class ServiceController:
             if remaining == 0 and d.running_count == 0 and d.pending_count == 0:
                 d.status = "INACTIVE"
                 self.store.record(
-                    EV.DEPLOYMENT_STATE_CHANGE, f"deployment {d.id} INACTIVE",
-                    cluster_arn=service.cluster_arn, subject=service.arn,
+                    EV.DEPLOYMENT_STATE_CHANGE,
+                    f"deployment {d.id} INACTIVE",
+                    cluster_arn=service.cluster_arn,
+                    subject=service.arn,
                 )
                 continue
             d.desired_count = remaining
@@ -399,8 +436,10 @@ class ServiceController:
             ):
                 service.status = "INACTIVE"
                 self.store.record(
-                    EV.SERVICE_EVENT, f"service {service.name} INACTIVE",
-                    cluster_arn=service.cluster_arn, subject=service.arn,
+                    EV.SERVICE_EVENT,
+                    f"service {service.name} INACTIVE",
+                    cluster_arn=service.cluster_arn,
+                    subject=service.arn,
                 )
             return
         settled = (
@@ -413,9 +452,13 @@ class ServiceController:
             primary.rollout_state = "COMPLETED"
             primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
             primary.updated_at = now
-            self.event(service, f"(service {service.name}) (deployment {primary.id}) deployment completed.")
+            self.event(
+                service, f"(service {service.name}) (deployment {primary.id}) deployment completed."
+            )
         steady = settled and service.running_count == service.desired_count
-        if steady and (not service.steady or now - service.last_steady_report >= STEADY_REPORT_SECONDS):
+        if steady and (
+            not service.steady or now - service.last_steady_report >= STEADY_REPORT_SECONDS
+        ):
             service.last_steady_report = now
             self.event(service, f"(service {service.name}) has reached a steady state.")
         service.steady = steady

@@ -61,7 +61,12 @@ class Store:
     def event_views(self, since: int = 0) -> list[snapshot.EventView]:
         return [
             snapshot.EventView(
-                seq=since + n, time=t, kind=k, cluster_arn=c, subject=s, message=m,
+                seq=since + n,
+                time=t,
+                kind=k,
+                cluster_arn=c,
+                subject=s,
+                message=m,
                 detail=tuple(d.items()),
             )
             for n, (t, k, c, s, m, d) in enumerate(self.log[since:])

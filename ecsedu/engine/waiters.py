@@ -61,14 +61,13 @@ class Waiter:
                         raise WaiterError(
                             name=NAMES[self.name],
                             reason=f"Waiter encountered a terminal failure state: For expression "
-                            f'"{acceptor.argument}" we matched expected path: "{acceptor.expected}"',
+                            f'"{acceptor.argument}" we matched expected path: '
+                            f'"{acceptor.expected}"',
                             last_response=response,
                         )
             if attempt < attempts:
                 self.cp.advance(delay)
-        raise WaiterError(
-            name=NAMES[self.name], reason="Max attempts exceeded", last_response=last
-        )
+        raise WaiterError(name=NAMES[self.name], reason="Max attempts exceeded", last_response=last)
 
 
 def get_waiter(cp: ControlPlane, name: str) -> Waiter:

@@ -261,7 +261,8 @@ class Snapshot:
         return tuple(
             t
             for t in self.tasks
-            if t.service_name == service_name and (cluster_arn is None or t.cluster_arn == cluster_arn)
+            if t.service_name == service_name
+            and (cluster_arn is None or t.cluster_arn == cluster_arn)
         )
 
     def task_definition(self, arn: str) -> TaskDefinitionView:

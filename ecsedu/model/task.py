@@ -3,7 +3,8 @@
 A task's ``last_status`` walks forward through ECS's lifecycle, one timed step at a time on the
 engine's clock (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle.html)::
 
-    PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED
+    PROVISIONING → PENDING → ACTIVATING → RUNNING
+                 → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED
 
 ``desired_status`` is RUNNING until someone (StopTask, the service scheduler, an essential
 container's exit) sets it to STOPPED; the task then walks the second half of the path. A task can
@@ -64,7 +65,9 @@ class Container:
     exit_code: int | None = None
     reason: str | None = None
     health_status: str = "UNKNOWN"
-    bindings: tuple[tuple[int, int, str, str], ...] = ()  # (containerPort, hostPort, protocol, hostIp)
+    bindings: tuple[
+        tuple[int, int, str, str], ...
+    ] = ()  # (containerPort, hostPort, protocol, hostIp)
     runtime_id: str | None = None
 
 

@@ -12,7 +12,6 @@ while graphviz finishes, and waits.
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any

@@ -13,6 +13,7 @@ Everything is deterministic: the same calls at the same simulated times give the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from ecsedu import clock as clock_mod
@@ -83,10 +84,10 @@ class SimulatedRuntime(base.Runtime):
             self.images.add(cspec.image)
             delay += pull
             if cspec.depends_on:
-                c.timers.append(self.clock.schedule(delay, lambda c=c: self._pulled(c)))
+                c.timers.append(self.clock.schedule(delay, functools.partial(self._pulled, c)))
             else:
                 delay += self.timings.start
-                c.timers.append(self.clock.schedule(delay, lambda c=c: self._started(c)))
+                c.timers.append(self.clock.schedule(delay, functools.partial(self._started, c)))
 
     def _pulled(self, c: _SimContainer) -> None:
         c.waiting = True
@@ -102,7 +103,7 @@ class SimulatedRuntime(base.Runtime):
             if all(v is True for v in verdicts):
                 c.waiting = False
                 c.timers.append(
-                    self.clock.schedule(self.timings.start, lambda c=c: self._started(c))
+                    self.clock.schedule(self.timings.start, functools.partial(self._started, c))
                 )
             elif any(v is None for v in verdicts):
                 c.waiting = False
@@ -119,15 +120,13 @@ class SimulatedRuntime(base.Runtime):
             return None
         stopped = dep.state is base.ContainerState.STOPPED
         if condition == "START":
-            if dep.state is base.ContainerState.PENDING:
-                return False
-            return True
+            return dep.state is not base.ContainerState.PENDING
         if condition == "HEALTHY":
             if dep.health == "HEALTHY":
                 return True
             return None if stopped else False
         if condition == "COMPLETE":
-            return True if stopped else False
+            return bool(stopped)
         if condition == "SUCCESS":
             if not stopped:
                 return False
@@ -145,7 +144,9 @@ class SimulatedRuntime(base.Runtime):
                 self._exit(c, None, "Task stopped before the container started")
                 continue
             exit_after = min(self.timings.graceful_exit, timeout)
-            c.timers.append(self.clock.schedule(exit_after, lambda c=c: self._exit(c, 0, None)))
+            c.timers.append(
+                self.clock.schedule(exit_after, functools.partial(self._exit, c, 0, None))
+            )
 
     def poll(self) -> list[base.ContainerEvent]:
         events, self.queue = self.queue, []
@@ -186,7 +187,7 @@ class SimulatedRuntime(base.Runtime):
         for c in task.values():  # carry on: pending containers start, running ones keep behaving
             if c.state is base.ContainerState.PENDING:
                 delay += self.timings.start
-                c.timers.append(self.clock.schedule(delay, lambda c=c: self._started(c)))
+                c.timers.append(self.clock.schedule(delay, functools.partial(self._started, c)))
             elif c.state is base.ContainerState.RUNNING:
                 self._behave(c)
         return {name: c.state for name, c in task.items()}

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 CLUSTER = "c"
 WAIT = {"Delay": 1, "MaxAttempts": 60}
 HEALTH_CHECK = {
