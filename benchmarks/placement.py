@@ -38,8 +38,11 @@ def ecsedu_run(instances: int, tasks: int) -> dict[str, Any]:
     t1 = time.perf_counter()
     for s in range(services):
         ecs.create_service(
-            cluster="bench", serviceName=f"svc{s}", taskDefinition="bench",
-            desiredCount=via_services // services, placementStrategy=BINPACK,
+            cluster="bench",
+            serviceName=f"svc{s}",
+            taskDefinition="bench",
+            desiredCount=via_services // services,
+            placementStrategy=BINPACK,
         )
     # the scheduler places at most 250 tasks per minute per service, as ECS does:
     # advance simulated time until every service task is placed
@@ -49,7 +52,9 @@ def ecsedu_run(instances: int, tasks: int) -> dict[str, Any]:
     placed_run = 0
     calls = (tasks - via_services) // 10
     for _ in range(calls):
-        r = ecs.run_task(cluster="bench", taskDefinition="bench", count=10, placementStrategy=BINPACK)
+        r = ecs.run_task(
+            cluster="bench", taskDefinition="bench", count=10, placementStrategy=BINPACK
+        )
         placed_run += len(r["tasks"])
     t3 = time.perf_counter()
     return {
@@ -86,7 +91,9 @@ def moto_run(instances: int, calls: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         placed = 0
         for _ in range(calls):
-            r = client.run_task(cluster="bench", taskDefinition="bench", count=10, placementStrategy=BINPACK)
+            r = client.run_task(
+                cluster="bench", taskDefinition="bench", count=10, placementStrategy=BINPACK
+            )
             placed += len(r["tasks"])
         elapsed = time.perf_counter() - t0
     return {"run_task_s": elapsed, "placed": placed, "calls": calls}
@@ -96,25 +103,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--tasks", type=int, default=10000)
-    parser.add_argument("--moto-calls", type=int, default=100,
-                        help="RunTask calls (×10 tasks) sent to moto; its rate is per task")
+    parser.add_argument(
+        "--moto-calls",
+        type=int,
+        default=100,
+        help="RunTask calls (×10 tasks) sent to moto; its rate is per task",
+    )
     args = parser.parse_args()
     ours = ecsedu_run(args.instances, args.tasks)
     theirs = moto_run(args.instances, args.moto_calls)
     ours_rate = ours["placed"] / ours["total_s"]
     ours_rt_rate = ours["placed_run_task"] / ours["run_task_s"]
     moto_rate = theirs["placed"] / theirs["run_task_s"]
-    print(f"instances: {args.instances}, tasks: {args.tasks} (half via 10 services, half via RunTask ×10)")
+    print(
+        f"instances: {args.instances}, tasks: {args.tasks} (half via 10 services, half via RunTask ×10)"
+    )
     print(f"{'':32}{'seconds':>10}{'tasks':>8}{'tasks/s':>12}")
-    print(f"{'ecsedu services (scheduler)':32}{ours['services_s']:10.3f}{ours['placed'] - ours['placed_run_task']:8d}"
-          f"{(ours['placed'] - ours['placed_run_task']) / ours['services_s']:12.0f}")
-    print(f"{'ecsedu run_task':32}{ours['run_task_s']:10.3f}{ours['placed_run_task']:8d}{ours_rt_rate:12.0f}")
+    print(
+        f"{'ecsedu services (scheduler)':32}{ours['services_s']:10.3f}{ours['placed'] - ours['placed_run_task']:8d}"
+        f"{(ours['placed'] - ours['placed_run_task']) / ours['services_s']:12.0f}"
+    )
+    print(
+        f"{'ecsedu run_task':32}{ours['run_task_s']:10.3f}{ours['placed_run_task']:8d}{ours_rt_rate:12.0f}"
+    )
     print(f"{'ecsedu all 10,000':32}{ours['total_s']:10.3f}{ours['placed']:8d}{ours_rate:12.0f}")
     print(f"{'moto run_task':32}{theirs['run_task_s']:10.3f}{theirs['placed']:8d}{moto_rate:12.0f}")
     print(f"ratio ecsedu/moto (run_task, tasks/s): {ours_rt_rate / moto_rate:.1f}x")
     print(f"ratio ecsedu/moto (all placements, tasks/s): {ours_rate / moto_rate:.1f}x")
-    print(f"bar: >= 20x moto and 10,000 placed in < 2 s: "
-          f"{'PASS' if ours_rate / moto_rate >= 20 and ours['total_s'] < 2 and ours['placed'] >= args.tasks else 'FAIL'}")
+    print(
+        f"bar: >= 20x moto and 10,000 placed in < 2 s: "
+        f"{'PASS' if ours_rate / moto_rate >= 20 and ours['total_s'] < 2 and ours['placed'] >= args.tasks else 'FAIL'}"
+    )
 
 
 if __name__ == "__main__":
