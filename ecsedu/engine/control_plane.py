@@ -352,6 +352,10 @@ class ControlPlane:
             "com.amazonaws.ecs.capability.docker-remote-api.1.21": None,
             "com.amazonaws.ecs.capability.docker-remote-api.1.24": None,
             "com.amazonaws.ecs.capability.docker-remote-api.1.29": None,
+            "com.amazonaws.ecs.capability.logging-driver.json-file": None,
+            "com.amazonaws.ecs.capability.logging-driver.awslogs": None,
+            "com.amazonaws.ecs.capability.logging-driver.none": None,
+            "com.amazonaws.ecs.capability.task-iam-role": None,
             "ecs.capability.container-health-check": None,
             "ecs.capability.container-ordering": None,
         }
@@ -711,6 +715,7 @@ class ControlPlane:
             constraints=constraints,
             strategies=strategies,
             operation=op,
+            attributes=placement.required_attributes(td),
         )
 
     def _check_safe(self, td: td_mod.TaskDefinition, op: str) -> None:

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from ecsedu.engine import query
 from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import task_definition as td_mod
 
 __all__ = [
     "ClusterIndex",
@@ -40,13 +41,14 @@ __all__ = [
 ]
 
 #: Stage at which an instance was rejected; higher means it got further ("closer").
-NOT_ACTIVE, AGENT, CPU, MEMORY, PORTS, CONSTRAINT, FITS = range(7)
+NOT_ACTIVE, AGENT, CPU, MEMORY, PORTS, ATTRIBUTE, CONSTRAINT, FITS = range(8)
 STAGE_REASON = {
     NOT_ACTIVE: "INACTIVE",
     AGENT: "AGENT",
     CPU: "RESOURCE:CPU",
     MEMORY: "RESOURCE:MEMORY",
     PORTS: "RESOURCE:PORTS",
+    ATTRIBUTE: "ATTRIBUTE",
 }
 #: Default number of instances up to which a decision records every instance's reason.
 EXPLAIN_LIMIT = 64
@@ -73,6 +75,7 @@ class PlacementRequest:
     ports_udp: tuple[str, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     strategies: tuple[Strategy, ...] = RUN_TASK_DEFAULT_STRATEGY
+    attributes: tuple[str, ...] = ()  # the task definition's requiresAttributes
     operation: str = "RunTask"
 
 
@@ -106,6 +109,7 @@ class ClusterIndex:
         self.connected: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self.groups: dict[str, npt.NDArray[np.int64]] = {}
         self._attr_codes: dict[str, npt.NDArray[np.int64]] = {}
+        self._attr_masks: dict[tuple[str, ...], npt.NDArray[np.bool_]] = {}
 
     def __len__(self) -> int:
         return len(self.instances)
@@ -119,7 +123,7 @@ class ClusterIndex:
         self.connected = np.append(self.connected, instance.agent_connected)
         for name, counts in self.groups.items():
             self.groups[name] = np.append(counts, 0)
-        self._attr_codes.clear()
+        self.attributes_changed()
 
     def update(self, instance: ci_mod.ContainerInstance) -> None:
         """Refresh one instance's numbers after the engine changed it."""
@@ -131,6 +135,17 @@ class ClusterIndex:
 
     def attributes_changed(self) -> None:
         self._attr_codes.clear()
+        self._attr_masks.clear()
+
+    def has_attributes(self, names: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+        """Which instances carry every attribute in ``names`` (cached per set of names)."""
+        mask = self._attr_masks.get(names)
+        if mask is None:
+            mask = np.array(
+                [all(inst.has_attribute(a) for a in names) for inst in self.instances], dtype=bool
+            )
+            self._attr_masks[names] = mask
+        return mask
 
     def group_counts(self, group: str) -> npt.NDArray[np.int64]:
         counts = self.groups.get(group)
@@ -151,6 +166,11 @@ class ClusterIndex:
             codes = np.array([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
             self._attr_codes[field_name] = codes
         return codes
+
+
+def required_attributes(td: td_mod.TaskDefinition) -> tuple[str, ...]:
+    """The instance attributes a task of ``td`` needs (its ``requiresAttributes``)."""
+    return tuple(str(a["name"]) for a in td.document.get("requiresAttributes", []) if a.get("name"))
 
 
 def field_value(instance: ci_mod.ContainerInstance, field_name: str) -> str | None:
@@ -179,16 +199,23 @@ def place(
     ok = live_cpu & (index.mem >= request.memory)
     constraint_reason: dict[int, str] = {}
     port_fail: list[int] = []
-    if (request.ports or request.ports_udp or request.constraints) and ok.any():
+    if (request.ports or request.ports_udp) and ok.any():
         for i in np.flatnonzero(ok).tolist():
-            if (request.ports or request.ports_udp) and _ports_clash(index.instances[i], request):
+            if _ports_clash(index.instances[i], request):
                 port_fail.append(i)
                 ok[i] = False
-            elif request.constraints:
-                why = constraint_failure(index, i, request)
-                if why is not None:
-                    constraint_reason[i] = why
-                    ok[i] = False
+    attr_fail: list[int] = []
+    if request.attributes:
+        missing = ok & ~index.has_attributes(request.attributes)
+        if missing.any():
+            attr_fail = np.flatnonzero(missing).tolist()
+            ok &= ~missing
+    if request.constraints and ok.any():
+        for i in np.flatnonzero(ok).tolist():
+            why = constraint_failure(index, i, request)
+            if why is not None:
+                constraint_reason[i] = why
+                ok[i] = False
     candidates = int(np.count_nonzero(ok))
     if candidates and n > explain_limit:
         # The fast path for big clusters: counts per reason, no per-instance story.
@@ -199,15 +226,20 @@ def place(
             "INACTIVE": n - n_active,
             "AGENT": n_active - n_live,
             "RESOURCE:CPU": n_live - n_live_cpu,
-            "RESOURCE:MEMORY": n_live_cpu - candidates - len(port_fail) - len(constraint_reason),
+            "RESOURCE:MEMORY": n_live_cpu
+            - candidates
+            - len(port_fail)
+            - len(attr_fail)
+            - len(constraint_reason),
             "RESOURCE:PORTS": len(port_fail),
+            "ATTRIBUTE": len(attr_fail),
         }
         for why in constraint_reason.values():
             counts[why] = counts.get(why, 0) + 1
         chosen = rank(index, ok, request, rng)
         summary = {k: v for k, v in counts.items() if v}
         return PlacementDecision(chosen, candidates, summary, {}, None, request.strategies)
-    stage = _stages(index, request, live, cpu_ok, port_fail, constraint_reason)
+    stage = _stages(index, request, live, cpu_ok, port_fail, attr_fail, constraint_reason)
 
     def reason_of(i: int) -> str:
         s = int(stage[i])
@@ -242,6 +274,7 @@ def _stages(
     live: npt.NDArray[np.bool_],
     cpu_ok: npt.NDArray[np.bool_],
     port_fail: list[int],
+    attr_fail: list[int],
     constraint_reason: dict[int, str],
 ) -> npt.NDArray[np.int64]:
     """The stage at which each instance was rejected (FITS if it was not)."""
@@ -252,6 +285,8 @@ def _stages(
     stage[~index.active] = NOT_ACTIVE
     for i in port_fail:
         stage[i] = PORTS
+    for i in attr_fail:
+        stage[i] = ATTRIBUTE
     for i in constraint_reason:
         stage[i] = CONSTRAINT
     return stage
@@ -363,6 +398,8 @@ def fits(index: ClusterIndex, i: int, request: PlacementRequest) -> str | None:
         return "RESOURCE:MEMORY"
     if _ports_clash(inst, request):
         return "RESOURCE:PORTS"
+    if request.attributes and not index.has_attributes(request.attributes)[i]:
+        return "ATTRIBUTE"
     return constraint_failure(index, i, request)
 
 
@@ -417,6 +454,8 @@ class Batch:
 
 def _mask(index: ClusterIndex, request: PlacementRequest) -> npt.NDArray[np.bool_]:
     ok = index.active & index.connected & (index.cpu >= request.cpu) & (index.mem >= request.memory)
+    if request.attributes:
+        ok &= index.has_attributes(request.attributes)
     if request.ports or request.ports_udp or request.constraints:
         for i in np.flatnonzero(ok).tolist():
             if fits(index, i, request) is not None:

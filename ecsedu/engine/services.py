@@ -34,6 +34,7 @@ CLOSEST = {
     "RESOURCE:CPU": "has insufficient CPU units available.",
     "RESOURCE:MEMORY": "has insufficient memory available.",
     "RESOURCE:PORTS": "is already using a port required by your task.",
+    "ATTRIBUTE": "is missing an attribute required by your task.",
 }
 
 
@@ -239,6 +240,7 @@ class ServiceController:
             constraints=self._constraints(service),
             strategies=strategies,
             operation="CreateService",
+            attributes=placement.required_attributes(td),
         )
 
     def _apply(

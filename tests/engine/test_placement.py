@@ -339,3 +339,41 @@ def test_decision_explains_every_instance_and_names_the_closest() -> None:
         ids[3]: "AGENT",
     }
     assert decision.closest == (1, "RESOURCE:MEMORY")  # got furthest through the filters
+
+
+# -- attributes (requiresAttributes) --------------------------------------------------------------
+def test_a_required_attribute_no_instance_has_fails_with_attribute() -> None:
+    ecs, arns = engine([(1024, 1024), (1024, 1024)])
+    td = register(ecs, logConfiguration={"logDriver": "splunk", "options": {}})
+    required = ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]
+    assert {"name": "com.amazonaws.ecs.capability.logging-driver.splunk"} in required[
+        "requiresAttributes"
+    ]
+    response = run(ecs, td)
+    assert response["tasks"] == []
+    assert response["failures"] == [{"arn": a, "reason": "ATTRIBUTE"} for a in arns]
+
+
+def test_an_instance_with_the_attribute_takes_the_task() -> None:
+    ecs, _ = engine([(1024, 1024)])
+    (splunk,) = ecs.add_instances(
+        "c", count=1, attributes={"com.amazonaws.ecs.capability.logging-driver.splunk": "x"}
+    )
+    td = register(ecs, logConfiguration={"logDriver": "splunk", "options": {}})
+    assert hosts(run(ecs, td, count=3)) == [splunk] * 3
+    assert hosts(run(ecs, register(ecs, family="plain"), count=1)) != []  # default attributes
+
+
+def test_the_service_event_names_the_missing_attribute() -> None:
+    ecs, arns = engine([(1024, 1024)])
+    td = register(ecs, logConfiguration={"logDriver": "splunk", "options": {}})
+    ecs.create_service(cluster="c", serviceName="s", taskDefinition=td, desiredCount=1)
+    ecs.advance(5)
+    message = ecs.describe_services(cluster="c", services=["s"])["services"][0]["events"][0]
+    instance_id = arns[0].rsplit("/", 1)[1]
+    assert message["message"] == (
+        "(service s) was unable to place a task because no container instance met all of its "
+        f"requirements. The closest matching (container-instance {instance_id}) is missing an "
+        "attribute required by your task. For more information, see the Troubleshooting section "
+        "of the Amazon ECS Developer Guide."
+    )
