@@ -447,21 +447,23 @@ class Lifecycle:
                 continue
             if task.last_status in (S.PROVISIONING,):
                 continue
-            there = inventory.get(task.arn, {})
-            for c in task.containers:
-                if (
-                    c.last_status == "RUNNING"
-                    and there.get(c.name) is not base.ContainerState.RUNNING
-                ):
-                    self.apply_event(
-                        base.ContainerEvent(
-                            task.arn,
-                            c.name,
-                            base.ContainerState.STOPPED,
-                            exit_code=137,
-                            reason="DockerContainerNotFound: the container is gone from the host",
-                        )
+            self.reconcile_containers(task, inventory.get(task.arn, {}))
+
+    def reconcile_containers(
+        self, task: task_mod.Task, found: dict[str, base.ContainerState]
+    ) -> None:
+        """Containers ECS believes RUNNING that the host no longer runs are reported STOPPED."""
+        for c in task.containers:
+            if c.last_status == "RUNNING" and found.get(c.name) is not base.ContainerState.RUNNING:
+                self.apply_event(
+                    base.ContainerEvent(
+                        task.arn,
+                        c.name,
+                        base.ContainerState.STOPPED,
+                        exit_code=137,
+                        reason="DockerContainerNotFound: the container is gone from the host",
                     )
+                )
 
     # -- the runtime's view of a task ----------------------------------------------------------
     def spec(self, task: task_mod.Task) -> base.TaskSpec:
@@ -501,7 +503,6 @@ def container_specs(td: td_mod.TaskDefinition, overrides: object) -> tuple[base.
         o = by_name.get(c.name, {})
         env = dict(c.environment)
         env.update({str(e["name"]): str(e.get("value", "")) for e in o.get("environment", [])})
-        hc = c.health_check
         out.append(
             base.ContainerSpec(
                 name=c.name,
@@ -519,13 +520,7 @@ def container_specs(td: td_mod.TaskDefinition, overrides: object) -> tuple[base.
                 ),
                 links=c.links,
                 depends_on=c.depends_on,
-                health_check=(
-                    base.HealthCheckSpec(
-                        hc.command, hc.interval, hc.timeout, hc.retries, hc.start_period
-                    )
-                    if hc is not None
-                    else None
-                ),
+                health_check=c.health_check,
                 stop_timeout=c.stop_timeout,
                 docker_labels=c.docker_labels,
                 privileged=c.privileged,

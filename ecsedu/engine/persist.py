@@ -377,17 +377,7 @@ def _resume(cp: ControlPlane) -> None:
         if status is S.PENDING and task.desired_status == "RUNNING" and not found:
             agent.start_task(spec)
             continue
-        for c in task.containers:
-            if c.last_status == "RUNNING" and found.get(c.name) is not base.ContainerState.RUNNING:
-                lc.apply_event(
-                    base.ContainerEvent(
-                        task.arn,
-                        c.name,
-                        base.ContainerState.STOPPED,
-                        exit_code=137,
-                        reason="DockerContainerNotFound: the container is gone from the host",
-                    )
-                )
+        lc.reconcile_containers(task, found)
         if task.last_status is S.ACTIVATING:
             lc._after(t.activating, task, S.ACTIVATING, lc._to_running)
         elif task.last_status is S.DEACTIVATING:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
+from ecsedu.model.task_definition import HealthCheck as HealthCheckSpec
+
 __all__ = [
     "Bindings",
     "ContainerEvent",
@@ -49,15 +51,6 @@ class PortSpec:
     container_port: int
     host_port: int  # 0 = dynamic (chosen by the runtime and reported back)
     protocol: str = "tcp"
-
-
-@dataclass(frozen=True)
-class HealthCheckSpec:
-    command: tuple[str, ...]  # starts with CMD or CMD-SHELL
-    interval: int = 30
-    timeout: int = 5
-    retries: int = 3
-    start_period: int = 0
 
 
 @dataclass(frozen=True)
