@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from typing import Any
 
 from ecsedu.model import cluster as cluster_mod
@@ -28,6 +29,12 @@ __all__ = [
 def timestamp(t: float | None) -> dt.datetime | None:
     if t is None:
         return None
+    return _datetime(t)
+
+
+@functools.lru_cache(maxsize=4096)
+def _datetime(t: float) -> dt.datetime:
+    """Many things happen at the same (simulated) instant: convert each instant once."""
     return dt.datetime.fromtimestamp(round(t, 3), tz=dt.UTC)
 
 
@@ -128,50 +135,65 @@ def task_definition(td: td_mod.TaskDefinition) -> dict[str, Any]:
     return doc
 
 
+_TIMES = (
+    ("connectivityAt", "started_at"),
+    ("pullStartedAt", "pull_started_at"),
+    ("pullStoppedAt", "pull_stopped_at"),
+    ("startedAt", "started_at"),
+    ("stoppingAt", "stopping_at"),
+    ("executionStoppedAt", "execution_stopped_at"),
+    ("stoppedAt", "stopped_at"),
+)
+
+
+def _container(t: task_mod.Task, c: task_mod.Container) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "containerArn": c.container_arn,
+        "taskArn": t.arn,
+        "name": c.name,
+        "image": c.image,
+        "lastStatus": c.last_status,
+        "networkBindings": [
+            {"bindIP": ip, "containerPort": cp, "hostPort": hp, "protocol": proto}
+            for cp, hp, proto, ip in c.bindings
+        ],
+        "networkInterfaces": [],
+        "healthStatus": c.health_status,
+        "cpu": str(c.cpu),
+    }
+    if c.memory is not None:
+        entry["memory"] = str(c.memory)
+    if c.memory_reservation is not None:
+        entry["memoryReservation"] = str(c.memory_reservation)
+    if c.exit_code is not None:
+        entry["exitCode"] = c.exit_code
+    if c.reason is not None:
+        entry["reason"] = c.reason
+    if c.runtime_id is not None:
+        entry["runtimeId"] = c.runtime_id
+    return entry
+
+
 def task(t: task_mod.Task, *, tags: bool = False) -> dict[str, Any]:
-    containers = []
-    for c in t.containers:
-        entry: dict[str, Any] = {
-            "containerArn": c.container_arn,
-            "taskArn": t.arn,
-            "name": c.name,
-            "image": c.image,
-            "lastStatus": c.last_status,
-            "networkBindings": [
-                {"bindIP": ip, "containerPort": cp, "hostPort": hp, "protocol": proto}
-                for cp, hp, proto, ip in c.bindings
-            ],
-            "networkInterfaces": [],
-            "healthStatus": c.health_status,
-            "cpu": str(c.cpu),
-        }
-        if c.memory is not None:
-            entry["memory"] = str(c.memory)
-        if c.memory_reservation is not None:
-            entry["memoryReservation"] = str(c.memory_reservation)
-        if c.exit_code is not None:
-            entry["exitCode"] = c.exit_code
-        if c.reason is not None:
-            entry["reason"] = c.reason
-        if c.runtime_id is not None:
-            entry["runtimeId"] = c.runtime_id
-        containers.append(entry)
+    """A task as DescribeTasks / RunTask return it (absent values are left out, as ECS does)."""
     td = t.task_definition
+    overrides = t.overrides
     out: dict[str, Any] = {
         "taskArn": t.arn,
         "clusterArn": t.cluster_arn,
         "taskDefinitionArn": td.arn,
         "containerInstanceArn": t.container_instance_arn,
-        "overrides": copy.deepcopy(t.overrides)
-        or {
+        "overrides": copy.deepcopy(overrides)
+        if overrides
+        else {
             "containerOverrides": [{"name": c.name} for c in t.containers],
             "inferenceAcceleratorOverrides": [],
         },
-        "lastStatus": t.last_status.value,
+        "lastStatus": t.last_status._value_,
         "desiredStatus": t.desired_status,
-        "cpu": str(td.task_cpu if td.task_cpu is not None else td.reserved_cpu),
-        "memory": str(td.task_memory if td.task_memory is not None else td.reserved_memory),
-        "containers": containers,
+        "cpu": str(td.task_cpu if td.task_cpu is not None else t.cpu),
+        "memory": str(td.task_memory if td.task_memory is not None else t.memory),
+        "containers": [_container(t, c) for c in t.containers],
         "version": t.version,
         "createdAt": timestamp(t.created_at),
         "group": t.group,
@@ -179,22 +201,22 @@ def task(t: task_mod.Task, *, tags: bool = False) -> dict[str, Any]:
         "healthStatus": t.health_status,
         "attachments": [],
         "attributes": [{"name": "ecs.cpu-architecture", "value": "x86_64"}],
-        "availabilityZone": None,
-        "connectivity": "CONNECTED" if t.started_at is not None else None,
-        "connectivityAt": timestamp(t.started_at),
-        "pullStartedAt": timestamp(t.pull_started_at),
-        "pullStoppedAt": timestamp(t.pull_stopped_at),
-        "startedAt": timestamp(t.started_at),
-        "startedBy": t.started_by,
-        "stoppingAt": timestamp(t.stopping_at),
-        "executionStoppedAt": timestamp(t.execution_stopped_at),
-        "stoppedAt": timestamp(t.stopped_at),
-        "stopCode": t.stop_code,
-        "stoppedReason": t.stopped_reason,
         "tags": copy.deepcopy(t.tags) if tags else [],
         "enableExecuteCommand": False,
     }
-    return _drop_none(out)
+    if t.started_at is not None:
+        out["connectivity"] = "CONNECTED"
+    for key, attr in _TIMES:
+        value = getattr(t, attr)
+        if value is not None:
+            out[key] = timestamp(value)
+    if t.started_by is not None:
+        out["startedBy"] = t.started_by
+    if t.stop_code is not None:
+        out["stopCode"] = t.stop_code
+    if t.stopped_reason is not None:
+        out["stoppedReason"] = t.stopped_reason
+    return out
 
 
 def _deployment(s: service_mod.Service, d: service_mod.Deployment) -> dict[str, Any]:

@@ -31,6 +31,11 @@ from ecsedu.runtimes import base
 __all__ = ["Lifecycle", "TaskTimings"]
 
 S = task_mod.TaskStatus
+#: Transitions that can change a service scheduler's decision (the others only move a task along
+#: a path the scheduler already counted): RUNNING (now counts, and healthy in 40 s), STOPPING
+#: (a DRAINING service may become INACTIVE) and STOPPED (resources are free again).
+SCHEDULER_CARES = (S.RUNNING, S.STOPPING, S.STOPPED)  # a tuple: membership by identity
+COUNTED = (S.PENDING, S.RUNNING)  # the states ECS's counters count
 EV = events_mod.EventKind
 
 
@@ -194,14 +199,14 @@ class Lifecycle:
     # -- state changes -------------------------------------------------------------------------
     def _count(self, task: task_mod.Task, old: S | None, new: S) -> None:
         """Keep ECS's counters (cluster, instance, service, deployment) in step."""
+        if old not in COUNTED and new not in COUNTED:
+            return
         store = self.store
         cluster = store.clusters[task.cluster_arn]
         inst = store.instances.get(task.container_instance_arn)
         service = None
         if task.service_name is not None:
-            service = store.services.get(
-                f"{store_mod.ARN_PREFIX}service/{cluster.name}/{task.service_name}"
-            )
+            service = store.services.get(store.service_arn(cluster, task.service_name))
         deployment = None
         if service is not None:
             deployment = next((d for d in service.deployments if d.id == task.deployment_id), None)
@@ -234,15 +239,15 @@ class Lifecycle:
             task.running_since = now
         self.store.record(
             EV.TASK_STATE_CHANGE,
-            f"task {task.id} {old.value} -> {new.value}",
+            f"task {task.id} {old._value_} -> {new._value_}",
             cluster_arn=task.cluster_arn,
             subject=task.arn,
-            lastStatus=new.value,
+            lastStatus=new._value_,
             desiredStatus=task.desired_status,
             stopCode=task.stop_code,
             stoppedReason=task.stopped_reason,
         )
-        if task.service_name is not None:
+        if task.service_name is not None and new in SCHEDULER_CARES:
             self.on_change(task)
 
     def _after(
@@ -392,9 +397,9 @@ class Lifecycle:
             )
             if task.health_status != before and task.service_name is not None:
                 self.on_change(task)
-        if ev.state.value == c.last_status:
+        if ev.state._value_ == c.last_status:
             return
-        c.last_status = ev.state.value
+        c.last_status = ev.state._value_
         task.version += 1
         if ev.state is base.ContainerState.RUNNING:
             c.bindings = ev.bindings

@@ -22,8 +22,10 @@ engine updates it whenever it changes an instance; ``place`` itself only reads i
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -79,8 +81,7 @@ class PlacementRequest:
     operation: str = "RunTask"
 
 
-@dataclass(frozen=True)
-class PlacementDecision:
+class PlacementDecision(NamedTuple):
     """The outcome of placing one task.
 
     ``instance`` is the chosen instance's index in the cluster (None if nothing fits).
@@ -93,7 +94,7 @@ class PlacementDecision:
     instance: int | None
     candidates: int
     rejected: dict[str, int]
-    reasons: dict[str, str] = field(default_factory=dict)
+    reasons: Mapping[str, str] = MappingProxyType({})  # read-only: shared by decisions
     closest: tuple[int, str] | None = None
     strategy: tuple[Strategy, ...] = ()
 
@@ -299,9 +300,9 @@ def rank(
     rng: random.Random,
 ) -> int:
     """Apply the strategies in order as tie-breakers; the first candidate left wins."""
-    ok = ok.copy()
     big = BIG
-    for kind, field_name in request.strategies:
+    last = len(request.strategies) - 1
+    for position, (kind, field_name) in enumerate(request.strategies):
         if kind == "random":
             cands = np.flatnonzero(ok)
             return int(cands[rng.randrange(len(cands))])
@@ -321,7 +322,9 @@ def rank(
         else:
             continue
         masked = np.where(ok, values, big)
-        ok &= masked == masked.min()
+        if position == last:  # the first of the best: no need to narrow the tie any further
+            return int(np.argmin(masked))
+        ok = ok & (masked == masked.min())
     return int(np.argmax(ok))
 
 
@@ -445,7 +448,15 @@ class Batch:
         """The caller reserved a task on instance ``i``: re-check that instance only."""
         if self.ok is None or not self.ok[i]:
             return
-        why = fits(self.index, i, self.request)
+        inst, request = self.index.instances[i], self.request
+        if inst.remaining_cpu < request.cpu:
+            why: str | None = "RESOURCE:CPU"
+        elif inst.remaining_memory < request.memory:
+            why = "RESOURCE:MEMORY"
+        elif request.ports or request.ports_udp or request.constraints:
+            why = fits(self.index, i, request)
+        else:  # attributes and agent cannot change by placing a task
+            why = None
         if why is not None:
             self.ok[i] = False
             self.candidates -= 1

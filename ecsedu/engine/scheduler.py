@@ -22,6 +22,7 @@ import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "HEALTHY_AFTER_SECONDS",
@@ -48,8 +49,7 @@ class StopWhy(str, enum.Enum):
     DAEMON_EXTRA = "DAEMON_EXTRA"  # a second daemon task on one instance
 
 
-@dataclass(frozen=True)
-class TaskFacts:
+class TaskFacts(NamedTuple):
     """What the planner knows about one of the service's tasks with desired status RUNNING."""
 
     arn: str

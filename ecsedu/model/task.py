@@ -32,12 +32,14 @@ class TaskStatus(str, enum.Enum):
     STOPPED = "STOPPED"
 
 
-ORDER = {status: index for index, status in enumerate(TaskStatus)}
+# Keyed by the plain string value (``_value_``, the Enum API's own attribute): hashing a str is
+# far cheaper than hashing an Enum member, and this runs on every state change.
+ORDER = {status._value_: index for index, status in enumerate(TaskStatus)}
 
 
 def is_forward(current: TaskStatus, new: TaskStatus) -> bool:
     """A task only ever moves forward through the lifecycle."""
-    return ORDER[new] > ORDER[current]
+    return ORDER[new._value_] > ORDER[current._value_]
 
 
 class StopCode(str, enum.Enum):

@@ -23,6 +23,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import NamedTuple
 
 from ecsedu.model.task_definition import HealthCheck as HealthCheckSpec
 
@@ -78,9 +79,8 @@ class ContainerSpec:
     mount_points: tuple[tuple[str, str, bool], ...] = ()  # (sourceVolume, containerPath, readOnly)
 
 
-@dataclass(frozen=True)
-class TaskSpec:
-    """Everything a runtime needs to run one task."""
+class TaskSpec(NamedTuple):
+    """Everything a runtime needs to run one task (immutable; one is built per task started)."""
 
     task_arn: str
     task_id: str
