@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
@@ -37,3 +39,19 @@ def test_readme_names_the_two_setup_commands() -> None:
     text = README.read_text(encoding="utf-8")
     assert "make lab" in text
     assert "make test" in text
+
+
+def test_the_readme_python_examples_run_and_print_what_they_promise(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ```python block runs as written (simulated runtime); a trailing ``# output`` comment
+    after a print is what it prints."""
+    monkeypatch.delenv("ECSEDU_RUNTIME", raising=False)
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    assert blocks, "README.md has no python examples"
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 (our own README)
+        promised = re.findall(r"^# (\(service .*)$", block, flags=re.MULTILINE)
+        printed = capsys.readouterr().out
+        for line in promised:
+            assert line in printed, f"README promises {line!r}, the example printed {printed!r}"
