@@ -454,3 +454,22 @@ def test_failed_calls_change_no_state() -> None:
             call()
         assert ecs.snapshot() == before
         assert len(ecs.events()) == events
+
+
+def test_boto3_paginators_walk_every_page() -> None:
+    ecs = ecsedu.connect()
+    ecs.create_cluster(clusterName="pages")
+    ecs.add_instances("pages", count=3, cpu=8192, memory=16384)
+    ecs.register_task_definition(
+        family="t", containerDefinitions=[{"name": "a", "image": "busybox", "memory": 32}]
+    )
+    for _ in range(25):
+        ecs.run_task(cluster="pages", taskDefinition="t", count=10)
+    paginator = ecs.get_paginator("list_tasks")
+    pages = list(paginator.paginate(cluster="pages", PaginationConfig={"PageSize": 100}))
+    assert [len(p["taskArns"]) for p in pages] == [100, 100, 50]
+    arns = paginator.paginate(cluster="pages").build_full_result()["taskArns"]
+    assert len(set(arns)) == 250
+    assert ecs.can_paginate("list_tasks") and not ecs.can_paginate("run_task")
+    with pytest.raises(ValueError, match="cannot be paginated"):
+        ecs.get_paginator("run_task")
