@@ -470,6 +470,7 @@ def test_boto3_paginators_walk_every_page() -> None:
     assert [len(p["taskArns"]) for p in pages] == [100, 100, 50]
     arns = paginator.paginate(cluster="pages").build_full_result()["taskArns"]
     assert len(set(arns)) == 250
-    assert ecs.can_paginate("list_tasks") and not ecs.can_paginate("run_task")
+    assert ecs.can_paginate("list_tasks")
+    assert not ecs.can_paginate("run_task")
     with pytest.raises(ValueError, match="cannot be paginated"):
         ecs.get_paginator("run_task")
