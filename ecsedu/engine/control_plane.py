@@ -16,6 +16,7 @@ stands still, so a notebook can look at every step.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import json
 from collections.abc import Callable
@@ -831,7 +832,7 @@ class ControlPlane:
             if inst.status == "INACTIVE":
                 failures.append({"arn": arn, "reason": "INACTIVE"})
                 continue
-            why = placement.fits(index, inst.index, dataclass_replace(request, constraints=()))
+            why = placement.fits(index, inst.index, dataclasses.replace(request, constraints=()))
             if why is not None:
                 failures.append({"arn": arn, "reason": why})
                 continue
@@ -1189,14 +1190,6 @@ def _instance_type(cpu: int, memory: int) -> str:
         (4096, 16384): "t3.xlarge",
         (2048, 3768): "c4.large",
     }.get((cpu, memory), "ecsedu.custom")
-
-
-def dataclass_replace(
-    request: placement.PlacementRequest, **changes: Any
-) -> placement.PlacementRequest:
-    import dataclasses
-
-    return dataclasses.replace(request, **changes)
 
 
 class _Meta:
