@@ -66,6 +66,7 @@ class Lifecycle:
         self.on_change = on_change
         self.timings = timings or TaskTimings()
         self._specs: dict[str, tuple[base.ContainerSpec, ...]] = {}
+        self._volumes: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self._footprints: dict[str, tuple[int, int, tuple[str, ...], tuple[str, ...]]] = {}
 
     # -- creation ------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ class Lifecycle:
         inst.group_counts[task.group] += 1
         inst.version += 1
         index = self.store.indexes[task.cluster_arn]
-        index.update(inst)
+        index.update_resources(inst)
         index.count_task(task.group, inst.index, +1)
 
     def _release(self, task: task_mod.Task) -> None:
@@ -183,7 +184,7 @@ class Lifecycle:
         inst.ports.difference_update(task.ports)
         inst.ports_udp.difference_update(task.ports_udp)
         inst.version += 1
-        self.store.indexes[task.cluster_arn].update(inst)
+        self.store.indexes[task.cluster_arn].update_resources(inst)
 
     def _unclaim(self, task: task_mod.Task) -> None:
         """Desired status left RUNNING: the task no longer counts on its instance or in spread."""
@@ -483,6 +484,11 @@ class Lifecycle:
             if cached is None:
                 cached = self._specs[td.arn] = container_specs(td, None)
             containers = cached
+        volumes = self._volumes.get(td.arn)
+        if volumes is None:
+            volumes = self._volumes[td.arn] = tuple(
+                (v.name, v.host_source_path) for v in td.volumes
+            )
         return base.TaskSpec(
             task_arn=task.arn,
             task_id=task.id,
@@ -494,7 +500,7 @@ class Lifecycle:
             containers=containers,
             service_name=task.service_name,
             group=task.group,
-            volumes=tuple((v.name, v.host_source_path) for v in td.volumes),
+            volumes=volumes,
         )
 
 

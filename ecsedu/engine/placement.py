@@ -126,6 +126,12 @@ class ClusterIndex:
             self.groups[name] = np.append(counts, 0)
         self.attributes_changed()
 
+    def update_resources(self, instance: ci_mod.ContainerInstance) -> None:
+        """Refresh one instance's CPU and memory (a task was placed there or stopped)."""
+        i = instance.index
+        self.cpu[i] = instance.remaining_cpu
+        self.mem[i] = instance.remaining_memory
+
     def update(self, instance: ci_mod.ContainerInstance) -> None:
         """Refresh one instance's numbers after the engine changed it."""
         i = instance.index

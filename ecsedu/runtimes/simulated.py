@@ -36,7 +36,7 @@ class SimTimings:
     health_interval_cap: float = 5.0  # first health check result after min(interval, cap)
 
 
-@dataclass
+@dataclass(slots=True)
 class _SimContainer:
     task_arn: str
     spec: base.ContainerSpec
