@@ -760,7 +760,9 @@ class ControlPlane:
         )
         for _ in range(params.get("count", 1)):
             decision = batch.next()
-            self._record_placement(c.arn, td, decision, index)
+            self.store.record_placement(
+                f"task of {td.name}", decision, index, cluster_arn=c.arn, subject=td.arn
+            )
             if decision.instance is None:
                 for inst in index.instances:
                     if inst.status == "INACTIVE" or inst.arn in failed_arns:
@@ -783,27 +785,6 @@ class ControlPlane:
             tasks.append(t)
             batch.placed(decision.instance)
         return {"tasks": [describe.task(t) for t in tasks], "failures": failures}
-
-    def _record_placement(
-        self,
-        cluster_arn: str,
-        td: td_mod.TaskDefinition,
-        decision: placement.PlacementDecision,
-        index: placement.ClusterIndex,
-    ) -> None:
-        chosen = index.instances[decision.instance].id if decision.instance is not None else None
-        self.store.record(
-            EV.PLACEMENT,
-            f"task of {td.name}: "
-            + (f"placed on {chosen}" if chosen else "no container instance met all requirements"),
-            cluster_arn=cluster_arn,
-            subject=td.arn,
-            instance=chosen,
-            candidates=decision.candidates,
-            rejected=decision.rejected,
-            reasons=decision.reasons,
-            strategy=[list(s) for s in decision.strategy],
-        )
 
     @api("StartTask")
     def start_task(self, **params: Any) -> dict[str, Any]:

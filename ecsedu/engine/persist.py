@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ecsedu import errors
@@ -220,8 +221,17 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
             }
             for s in store.services.values()
         ],
-        "log": [[t, k, c, subj, m, d] for t, k, c, subj, m, d in store.log],
+        "log": [[t, k, c, subj, m, _plain(d)] for t, k, c, subj, m, d in store.log],
     }
+
+
+def _plain(value: Any) -> Any:
+    """Event details as plain JSON values (read-only mappings and tuples included)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def save(cp: ControlPlane, path: str) -> None:

@@ -93,7 +93,7 @@ class PlacementDecision(NamedTuple):
 
     instance: int | None
     candidates: int
-    rejected: dict[str, int]
+    rejected: Mapping[str, int]
     reasons: Mapping[str, str] = MappingProxyType({})  # read-only: shared by decisions
     closest: tuple[int, str] | None = None
     strategy: tuple[Strategy, ...] = ()
@@ -433,8 +433,13 @@ class Batch:
         self.rng = rng
         self.explain_limit = explain_limit
         self.ok: npt.NDArray[np.bool_] | None = None
-        self.rejected: dict[str, int] = {}
+        self.rejected: Mapping[str, int] = MappingProxyType({})  # replaced, never mutated
         self.candidates = 0
+        # a lone binpack strategy: the scores to minimise, kept up to date instance by instance
+        self.scores: npt.NDArray[np.int64] | None = None
+        self.values: npt.NDArray[np.int64] | None = None
+        if len(request.strategies) == 1 and request.strategies[0][0] == "binpack":
+            self.values = index.cpu if request.strategies[0][1] == "cpu" else index.mem
 
     def next(self) -> PlacementDecision:
         index, request = self.index, self.request
@@ -442,12 +447,17 @@ class Batch:
             decision = place(index, request, self.rng, explain_limit=self.explain_limit)
             if decision.instance is not None and len(index) > self.explain_limit:
                 self.ok = _mask(index, request)
-                self.rejected = dict(decision.rejected)
+                self.rejected = MappingProxyType(dict(decision.rejected))
                 self.candidates = decision.candidates
+                if self.values is not None:
+                    self.scores = np.where(self.ok, self.values, BIG)
             return decision
-        chosen = rank(index, self.ok, request, self.rng)
+        if self.scores is not None:
+            chosen = int(np.argmin(self.scores))  # the first of the fullest, as ``rank`` picks
+        else:
+            chosen = rank(index, self.ok, request, self.rng)
         return PlacementDecision(
-            chosen, self.candidates, dict(self.rejected), {}, None, request.strategies
+            chosen, self.candidates, self.rejected, {}, None, request.strategies
         )
 
     def placed(self, i: int) -> None:
@@ -466,7 +476,9 @@ class Batch:
         if why is not None:
             self.ok[i] = False
             self.candidates -= 1
-            self.rejected[why] = self.rejected.get(why, 0) + 1
+            self.rejected = MappingProxyType({**self.rejected, why: self.rejected.get(why, 0) + 1})
+        if self.scores is not None and self.values is not None:
+            self.scores[i] = self.values[i] if why is None else BIG
 
 
 def _mask(index: ClusterIndex, request: PlacementRequest) -> npt.NDArray[np.bool_]:

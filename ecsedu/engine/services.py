@@ -301,7 +301,13 @@ class ServiceController:
                 if target is None:
                     decision = batch.next()
                     chosen_index = decision.instance
-                    self._record_placement(service, decision, index)
+                    store.record_placement(
+                        f"service {service.name}",
+                        decision,
+                        index,
+                        cluster_arn=service.cluster_arn,
+                        subject=service.arn,
+                    )
                     if chosen_index is None:
                         closest = decision.closest
                         unplaced.append(
@@ -355,26 +361,6 @@ class ServiceController:
             started_by=service.primary.id,
             service_name=service.name,
             deployment_id=service.primary.id,
-        )
-
-    def _record_placement(
-        self,
-        service: service_mod.Service,
-        decision: placement.PlacementDecision,
-        index: placement.ClusterIndex,
-    ) -> None:
-        chosen = index.instances[decision.instance].id if decision.instance is not None else None
-        self.store.record(
-            EV.PLACEMENT,
-            f"service {service.name}: "
-            + (f"placed on {chosen}" if chosen else "no container instance met all requirements"),
-            cluster_arn=service.cluster_arn,
-            subject=service.arn,
-            instance=chosen,
-            candidates=decision.candidates,
-            rejected=decision.rejected,
-            reasons=decision.reasons,
-            strategy=[list(s) for s in decision.strategy],
         )
 
     def _stop_reason(

@@ -6,7 +6,9 @@ ECS error a real endpoint would. The lifecycle, service and API modules all work
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ecsedu import clock as clock_mod
@@ -25,6 +27,16 @@ from ecsedu.model import task_definition as td_mod
 __all__ = ["Store"]
 
 ARN_PREFIX = f"arn:aws:ecs:{ids_mod.REGION}:{ids_mod.ACCOUNT}:"
+
+
+def _frozen(value: Any) -> Any:
+    """Event details as read-only values: sequences become tuples, mappings read-only dicts
+    (so a view is the same whether the log was just written or read back from a file)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 @dataclass
@@ -58,6 +70,30 @@ class Store:
         """Append to the event log (kept raw: cheap on the hot path, views built on read)."""
         self.log.append((self.clock.now, kind.value, cluster_arn, subject, message, detail))
 
+    def record_placement(
+        self,
+        who: str,
+        decision: placement.PlacementDecision,
+        index: placement.ClusterIndex,
+        *,
+        cluster_arn: str,
+        subject: str,
+    ) -> None:
+        """Log one placement decision (``who`` is e.g. ``service web`` or ``task of app:3``)."""
+        chosen = index.instances[decision.instance].id if decision.instance is not None else None
+        outcome = f"placed on {chosen}" if chosen else "no container instance met all requirements"
+        self.record(
+            events_mod.EventKind.PLACEMENT,
+            f"{who}: {outcome}",
+            cluster_arn=cluster_arn,
+            subject=subject,
+            instance=chosen,
+            candidates=decision.candidates,
+            rejected=decision.rejected,
+            reasons=decision.reasons,
+            strategy=decision.strategy,
+        )
+
     def event_views(self, since: int = 0) -> list[snapshot.EventView]:
         return [
             snapshot.EventView(
@@ -67,7 +103,7 @@ class Store:
                 cluster_arn=c,
                 subject=s,
                 message=m,
-                detail=tuple(d.items()),
+                detail=tuple((key, _frozen(value)) for key, value in d.items()),
             )
             for n, (t, k, c, s, m, d) in enumerate(self.log[since:])
         ]
