@@ -197,9 +197,16 @@ def place(
     explain_limit: int = EXPLAIN_LIMIT,
 ) -> PlacementDecision:
     """Choose an instance for one task. Reads ``index``; changes nothing."""
+    return _place(index, request, rng, explain_limit)[0]
+
+
+def _place(
+    index: ClusterIndex, request: PlacementRequest, rng: random.Random, explain_limit: int
+) -> tuple[PlacementDecision, npt.NDArray[np.bool_] | None]:
+    """``place``, also handing back the mask of fitting instances on the big-cluster path."""
     n = len(index)
     if n == 0:
-        return PlacementDecision(None, 0, {})
+        return PlacementDecision(None, 0, {}), None
     live = index.active & index.connected
     cpu_ok = index.cpu >= request.cpu
     live_cpu = live & cpu_ok
@@ -245,7 +252,7 @@ def place(
             counts[why] = counts.get(why, 0) + 1
         chosen = rank(index, ok, request, rng)
         summary = {k: v for k, v in counts.items() if v}
-        return PlacementDecision(chosen, candidates, summary, {}, None, request.strategies)
+        return PlacementDecision(chosen, candidates, summary, {}, None, request.strategies), ok
     stage = _stages(index, request, live, cpu_ok, port_fail, attr_fail, constraint_reason)
 
     def reason_of(i: int) -> str:
@@ -270,9 +277,9 @@ def place(
         if eligible.any():
             best = int(np.argmax(np.where(eligible, stage, -1)))
             closest = (best, reason_of(best))
-        return PlacementDecision(None, 0, rejected, reasons, closest, request.strategies)
+        return PlacementDecision(None, 0, rejected, reasons, closest, request.strategies), None
     chosen = rank(index, ok, request, rng)
-    return PlacementDecision(chosen, candidates, rejected, reasons, None, request.strategies)
+    return PlacementDecision(chosen, candidates, rejected, reasons, None, request.strategies), None
 
 
 def _stages(
@@ -444,9 +451,9 @@ class Batch:
     def next(self) -> PlacementDecision:
         index, request = self.index, self.request
         if len(index) <= self.explain_limit or self.ok is None or not self.candidates:
-            decision = place(index, request, self.rng, explain_limit=self.explain_limit)
-            if decision.instance is not None and len(index) > self.explain_limit:
-                self.ok = _mask(index, request)
+            decision, ok = _place(index, request, self.rng, self.explain_limit)
+            if decision.instance is not None and ok is not None:
+                self.ok = ok
                 self.rejected = MappingProxyType(dict(decision.rejected))
                 self.candidates = decision.candidates
                 if self.values is not None:
@@ -479,14 +486,3 @@ class Batch:
             self.rejected = MappingProxyType({**self.rejected, why: self.rejected.get(why, 0) + 1})
         if self.scores is not None and self.values is not None:
             self.scores[i] = self.values[i] if why is None else BIG
-
-
-def _mask(index: ClusterIndex, request: PlacementRequest) -> npt.NDArray[np.bool_]:
-    ok = index.active & index.connected & (index.cpu >= request.cpu) & (index.mem >= request.memory)
-    if request.attributes:
-        ok &= index.has_attributes(request.attributes)
-    if request.ports or request.ports_udp or request.constraints:
-        for i in np.flatnonzero(ok).tolist():
-            if fits(index, i, request) is not None:
-                ok[i] = False
-    return ok
