@@ -234,10 +234,9 @@ class Lifecycle:
         task.last_status = new
         task.version += 1
         self._count(task, old, new)
-        now = self.store.clock.now
         if new is S.RUNNING:
             task.reached_running = True
-            task.running_since = now
+            task.running_since = self.store.clock.now
         self.store.record(
             EV.TASK_STATE_CHANGE,
             f"task {task.id} {old._value_} -> {new._value_}",

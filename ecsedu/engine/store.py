@@ -68,7 +68,8 @@ class Store:
         **detail: object,
     ) -> None:
         """Append to the event log (kept raw: cheap on the hot path, views built on read)."""
-        self.log.append((self.clock.now, kind.value, cluster_arn, subject, message, detail))
+        # ``_value_`` (the Enum API's plain attribute) rather than ``.value``: this is the hot path
+        self.log.append((self.clock.now, kind._value_, cluster_arn, subject, message, detail))
 
     def record_placement(
         self,
