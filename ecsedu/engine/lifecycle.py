@@ -524,10 +524,7 @@ def container_specs(td: td_mod.TaskDefinition, overrides: object) -> tuple[base.
                 command=tuple(o["command"]) if o.get("command") else c.command,
                 entry_point=c.entry_point,
                 environment=tuple(sorted(env.items())),
-                ports=tuple(
-                    base.PortSpec(p.container_port, p.host_port, p.protocol)
-                    for p in c.port_mappings
-                ),
+                ports=c.port_mappings,
                 links=c.links,
                 depends_on=c.depends_on,
                 health_check=c.health_check,

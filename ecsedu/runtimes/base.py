@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import NamedTuple
 
 from ecsedu.model.task_definition import HealthCheck as HealthCheckSpec
+from ecsedu.model.task_definition import PortMapping as PortSpec
 
 __all__ = [
     "Bindings",
@@ -45,13 +46,6 @@ class ContainerState(str, enum.Enum):
     PENDING = "PENDING"  # created / image being pulled
     RUNNING = "RUNNING"
     STOPPED = "STOPPED"
-
-
-@dataclass(frozen=True)
-class PortSpec:
-    container_port: int
-    host_port: int  # 0 = dynamic (chosen by the runtime and reported back)
-    protocol: str = "tcp"
 
 
 @dataclass(frozen=True)
