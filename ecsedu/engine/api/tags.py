@@ -1,0 +1,70 @@
+"""Tags on clusters, container instances, task definitions, tasks and services.
+
+Each public function here is a method of ``ControlPlane`` (``control_plane.py`` lists them):
+``cp`` is the control plane it runs on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ecsedu import errors
+from ecsedu.engine.api.common import ARN, api
+
+if TYPE_CHECKING:
+    from ecsedu.engine.control_plane import ControlPlane
+
+
+def _taggable(cp: ControlPlane, arn: str, op: str) -> list[dict[str, str]]:
+    if arn.startswith(f"{ARN}cluster/"):
+        c = cp.store.clusters.get(arn)
+        if c is not None:
+            return c.tags
+    elif arn.startswith(f"{ARN}service/"):
+        s = cp.store.services.get(arn)
+        if s is not None:
+            return s.tags
+    elif arn.startswith(f"{ARN}task-definition/"):
+        if arn in cp.store.td_tags:
+            return cp.store.td_tags[arn]
+    elif arn.startswith(f"{ARN}task/"):
+        t = cp.store.tasks.get(arn)
+        if t is not None:
+            return t.tags
+    elif arn.startswith(f"{ARN}container-instance/"):
+        i = cp.store.instances.get(arn)
+        if i is not None:
+            return i.tags
+    else:
+        raise errors.ecs_error(
+            "InvalidParameterException", "The ARN provided is invalid.", op
+        )  # our wording
+    # ListTagsForResource does not model ResourceNotFoundException: ECS answers it with
+    # InvalidParameterException (a code botocore knows for that operation).
+    code = "InvalidParameterException"
+    if op != "ListTagsForResource":
+        code = "ResourceNotFoundException"
+    raise errors.ecs_error(code, "The specified resource could not be found.", op)
+
+
+@api("TagResource")
+def tag_resource(cp: ControlPlane, **params: Any) -> dict[str, Any]:
+    tags = _taggable(cp, params["resourceArn"], "TagResource")
+    new = {t["key"]: t.get("value", "") for t in params["tags"]}
+    kept = [t for t in tags if t["key"] not in new]
+    tags[:] = kept + [{"key": k, "value": v} for k, v in new.items()]
+    return {}
+
+
+@api("UntagResource")
+def untag_resource(cp: ControlPlane, **params: Any) -> dict[str, Any]:
+    tags = _taggable(cp, params["resourceArn"], "UntagResource")
+    drop = set(params["tagKeys"])
+    tags[:] = [t for t in tags if t["key"] not in drop]
+    return {}
+
+
+@api("ListTagsForResource")
+def list_tags_for_resource(cp: ControlPlane, **params: Any) -> dict[str, Any]:
+    tags = _taggable(cp, params["resourceArn"], "ListTagsForResource")
+    return {"tags": [dict(t) for t in tags]}
