@@ -1,205 +1,41 @@
-"""The Docker runtime: real containers behind one container instance's ECS container agent.
-
-On a real EC2 container instance the ECS container agent turns each task into Docker containers on
-the instance's own Docker engine, labels them, publishes their ports on the host, follows Docker's
-event stream and reports container state changes back to ECS. ``DockerRuntime`` does the same for
-one ecsedu container instance (see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ECS_agent.html):
-
-* **Names.** ``ecsedu-<cluster>-<first 8 hex of the task id>-<container name>``.
-* **Labels.** ``ecsedu.cluster``, ``ecsedu.instance``, ``ecsedu.task-arn``,
-  ``ecsedu.task-definition``, ``ecsedu.service``, ``ecsedu.container-name``, ``ecsedu.namespace``
-  (the owner) and the real agent's ``com.amazonaws.ecs.*`` labels (``labels.py``).
-* **Resources.** ``cpu`` → ``cpu_shares`` (at least 2, like the agent), ``memory`` → ``mem_limit``,
-  ``memoryReservation`` → ``mem_reservation``.
-* **Ports.** published on the instance's address (``127.0.0.1``, or ``127.0.0.N`` per instance);
-  ``hostPort`` 0 gives a dynamic port, read back from ``docker inspect``.
-* **Networking.** a task with several containers gets its own bridge network; each container's
-  network alias is its container name, so ``links`` and ``dependsOn`` partners reach each other by
-  name. A single-container task uses Docker's default bridge.
-* **Health.** ``healthCheck`` becomes a Docker healthcheck; ``health_status`` events become
-  ``ContainerEvent.health``.
-* **Reality.** a thread per Docker engine follows the event stream (``die``, ``oom``,
-  ``health_status``, ``destroy``), reconnecting with backoff when the engine restarts, and a
-  periodic by-label reconcile catches whatever the stream missed. Everything learnt goes into a
-  queue that ``poll()`` drains on the engine's thread.
-
-Docker's own exceptions never escape: they are mapped to ``ecsedu.errors`` at this boundary.
-``python -m ecsedu cleanup`` (``main``) removes what carries our labels and namespace, nothing else.
-"""
+"""``DockerRuntime``: one container instance's containers on a real Docker engine."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import logging
-import os
 import queue
-import re
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ecsedu.errors import (
     EcsEduError,
     ImageNotFoundError,
-    RuntimeUnavailableError,
     UnsafeTaskDefinitionError,
 )
 from ecsedu.runtimes import labels
 from ecsedu.runtimes.base import ContainerEvent, ContainerSpec, ContainerState, Runtime, TaskSpec
-
-__all__ = [
-    "OOM_REASON",
-    "CleanupResult",
-    "DockerRuntime",
-    "check_engine",
-    "check_safe",
-    "cleanup",
-    "container_name",
-    "docker_runtime_factory",
-    "get_client",
-    "image_present",
-    "main",
-    "map_docker_errors",
-    "missing_image_message",
-    "release_engine",
-    "unavailable_message",
-]
-
-log = logging.getLogger(__name__)
-
-OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
-REMOVED_REASON = "DockerContainerRemoved: the container was removed outside ecsedu (docker rm)"
-VANISHED_REASON = "DockerContainerMissing: the container is no longer on the Docker engine"
-DEFAULT_HOST = "unix:///var/run/docker.sock"
-RECONCILE_INTERVAL = 3.0  # seconds between by-label reconciles
-POOL_THREADS = 4  # ~6.8 container starts/s on 2 cores; more threads only add latency
-SHORT_ID = 8  # hex digits of the task id in container names
-
-_STATE_OF = {
-    "created": ContainerState.PENDING,
-    "running": ContainerState.RUNNING,
-    "restarting": ContainerState.RUNNING,
-    "paused": ContainerState.RUNNING,
-    "exited": ContainerState.STOPPED,
-    "dead": ContainerState.STOPPED,
-    "removing": ContainerState.STOPPED,
-}
-_HEALTH_OF = {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY", "starting": "UNKNOWN"}
-_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
-
-
-# -- optional dependency and error mapping --------------------------------------------------------
-
-
-def _load_docker() -> Any:
-    """Import docker-py lazily; without it, say how to get it."""
-    try:
-        import docker
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise EcsEduError(
-            "the Docker runtime needs the docker SDK: "
-            "pip install 'ecsedu[docker]' (or pip install docker)"
-        ) from exc
-    return docker
-
-
-def _host_key(docker_host: str | None) -> str:
-    return docker_host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
-
-
-def unavailable_message(docker_host: str | None, detail: object = "") -> str:
-    """The one sentence shown when no Docker engine answers."""
-    host = _host_key(docker_host)
-    why = f" ({_why_unreachable(detail)})" if str(detail) else ""
-    return (
-        f"No Docker engine answers at {host}{why}: start it (sudo systemctl start docker, or "
-        f"sudo dockerd &) and try again, or use the simulated runtime, which needs no Docker: "
-        f'ecsedu.connect(runtime="simulated").'
-    )
-
-
-def _why_unreachable(detail: object) -> str:
-    """A few words for why a connection failed, instead of urllib3's nested repr."""
-    text = str(detail)
-    for needle, words in (
-        ("FileNotFoundError", "no socket there"),
-        ("No such file", "no socket there"),
-        ("ConnectionRefused", "connection refused"),
-        ("Connection refused", "connection refused"),
-        ("PermissionError", "permission denied: are you in the docker group?"),
-        ("Permission denied", "permission denied: are you in the docker group?"),
-        ("timed out", "timed out"),
-    ):
-        if needle in text:
-            return words
-    return _first_line(text)[:120]
-
-
-def missing_image_message(image: str, detail: object = "") -> str:
-    """What to do about an image that is not on the engine (and cannot be pulled)."""
-    if image.startswith("ecsedu/"):
-        fix = "build ecsedu's demo images offline with: python -m ecsedu images build"
-    else:
-        fix = (
-            f"pull it where a registry answers (docker pull {image}) "
-            "or use a local image such as ecsedu/web"
-        )
-    why = f" ({_first_line(detail)})" if str(detail) else ""
-    return f"image {image!r} is not on the Docker engine{why}; {fix}"
-
-
-def _first_line(detail: object) -> str:
-    text = str(detail).strip()
-    return text.splitlines()[0][:300] if text else ""
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    docker = _load_docker()
-    import requests
-
-    if isinstance(exc, requests.exceptions.ConnectionError | ConnectionError | FileNotFoundError):
-        return True
-    return isinstance(exc, docker.errors.DockerException) and not isinstance(
-        exc, docker.errors.APIError
-    )
-
-
-def _short(error: EcsEduError, cause: BaseException) -> EcsEduError:
-    """Keep the low-level cause on ``error.detail`` (the message already names it)."""
-    error.detail = cause  # type: ignore[attr-defined]
-    return error
-
-
-@contextlib.contextmanager
-def map_docker_errors(docker_host: str | None = None, image: str | None = None) -> Iterator[None]:
-    """Translate docker-py and connection errors into ``ecsedu.errors``.
-
-    Raised ``from None``: a notebook user sees one short error, not a chain from deep inside
-    requests/urllib3; the original exception stays on the error's ``detail`` attribute.
-    """
-    docker = _load_docker()
-    try:
-        yield
-    except EcsEduError:
-        raise
-    except docker.errors.ImageNotFound as exc:
-        message = missing_image_message(image or "?", exc.explanation)
-        raise _short(ImageNotFoundError(message), exc) from None
-    except docker.errors.APIError as exc:
-        message = f"the Docker engine refused: {_first_line(exc.explanation or exc)}"
-        raise _short(EcsEduError(message), exc) from None
-    except Exception as exc:
-        if _is_connection_error(exc):
-            message = unavailable_message(docker_host, exc)
-            raise _short(RuntimeUnavailableError(message), exc) from None
-        message = f"Docker runtime error: {type(exc).__name__}: {_first_line(exc)}"
-        raise _short(EcsEduError(message), exc) from None
-
+from ecsedu.runtimes.docker.cleanup import CleanupResult, _cleanup
+from ecsedu.runtimes.docker.common import (
+    _HEALTH_OF,
+    _NAME_UNSAFE,
+    _STATE_OF,
+    OOM_REASON,
+    REMOVED_REASON,
+    SHORT_ID,
+    VANISHED_REASON,
+    _first_line,
+    _is_connection_error,
+    _load_docker,
+    log,
+    map_docker_errors,
+    missing_image_message,
+    unavailable_message,
+)
+from ecsedu.runtimes.docker.engine import _engine, image_present
 
 # -- names, labels, safety ------------------------------------------------------------------------
 
@@ -300,180 +136,6 @@ def _dependency_order(containers: Sequence[ContainerSpec]) -> list[ContainerSpec
     for c in containers:
         visit(c, ())
     return done
-
-
-# -- shared engine connections --------------------------------------------------------------------
-
-
-class _Engine:
-    """One Docker endpoint, shared by every runtime bound to it.
-
-    Holds the client, the worker pool for slow calls, the event-stream thread and the reconcile
-    thread; runtimes subscribe to it and receive the events of their own containers.
-    """
-
-    def __init__(self, docker_host: str | None) -> None:
-        docker = _load_docker()
-        self.host = _host_key(docker_host)
-        with map_docker_errors(docker_host):
-            if docker_host is None:
-                self.client: Any = docker.from_env(max_pool_size=16)
-            else:
-                self.client = docker.DockerClient(base_url=docker_host, max_pool_size=16)
-            self.client.ping()
-        self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="ecsedu-docker")
-        self.connected = True
-        self._lock = threading.Lock()
-        self._subscribers: dict[int, DockerRuntime] = {}
-        self._stop = threading.Event()
-        self._kick = threading.Event()
-        self._stream: Any = None
-        self._threads: list[threading.Thread] = []
-
-    # subscription
-    def subscribe(self, runtime: DockerRuntime) -> None:
-        with self._lock:
-            self._subscribers[id(runtime)] = runtime
-            if not self._threads:
-                self._stop.clear()
-                for target, name in ((self._watch, "events"), (self._reconcile_loop, "reconcile")):
-                    thread = threading.Thread(
-                        target=target, name=f"ecsedu-docker-{name}", daemon=True
-                    )
-                    thread.start()
-                    self._threads.append(thread)
-
-    def unsubscribe(self, runtime: DockerRuntime) -> None:
-        with self._lock:
-            self._subscribers.pop(id(runtime), None)
-
-    def subscribers(self) -> list[DockerRuntime]:
-        with self._lock:
-            return list(self._subscribers.values())
-
-    def kick(self) -> None:
-        """Ask for a reconcile now."""
-        self._kick.set()
-
-    def shutdown(self) -> None:
-        """Stop the threads and close the client (the engine may be going away)."""
-        self._stop.set()
-        self._kick.set()
-        stream = self._stream
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        with contextlib.suppress(Exception):
-            self.client.close()
-
-    # threads
-    def _watch(self) -> None:
-        since: str | None = None
-        backoff = 0.2
-        lost = False
-        while not self._stop.is_set():
-            try:
-                stream = self.client.events(
-                    decode=True,
-                    since=since,
-                    filters={"type": "container", "label": labels.namespace_filter(None)},
-                )
-                self._stream = stream
-                if lost:
-                    log.warning("Docker engine %s is back: reconciling", self.host)
-                    lost = False
-                    self.kick()
-                self.connected = True
-                backoff = 0.2
-                for event in stream:
-                    nano = event.get("timeNano")
-                    if isinstance(nano, int):
-                        since = f"{nano // 1_000_000_000}.{nano % 1_000_000_000:09d}"
-                    self._dispatch(event)
-            except Exception as exc:  # the engine went away, or the stream was closed
-                if self._stop.is_set():
-                    break
-                log.debug("Docker event stream on %s broke: %s", self.host, exc)
-            if self._stop.is_set():
-                break
-            if not lost:
-                log.warning("lost the Docker event stream on %s; reconnecting", self.host)
-            lost = True
-            self.connected = False
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, 5.0)
-
-    def _dispatch(self, event: dict[str, Any]) -> None:
-        actor = event.get("Actor") or {}
-        attrs: dict[str, str] = actor.get("Attributes") or {}
-        action = str(event.get("Action") or event.get("status") or "")
-        for runtime in self.subscribers():
-            if runtime.owns(attrs):
-                try:
-                    runtime._on_docker_event(action, str(actor.get("ID") or ""), attrs)
-                except Exception:  # never let one runtime's bug kill the shared thread
-                    log.exception("ecsedu: error handling Docker event %s", action)
-
-    def _reconcile_loop(self) -> None:
-        while not self._stop.is_set():
-            self._kick.wait(RECONCILE_INTERVAL)
-            self._kick.clear()
-            if self._stop.is_set():
-                break
-            for runtime in self.subscribers():
-                try:
-                    runtime.reconcile()
-                except Exception as exc:
-                    log.debug("reconcile on %s failed: %s", self.host, exc)
-
-
-_ENGINES: dict[str, _Engine] = {}
-_ENGINES_LOCK = threading.Lock()
-
-
-def _engine(docker_host: str | None) -> _Engine:
-    key = _host_key(docker_host)
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            engine = _Engine(docker_host)
-            _ENGINES[key] = engine
-        return engine
-
-
-def release_engine(docker_host: str | None) -> None:
-    """Forget the shared connection to an endpoint and stop its threads (e.g. a test engine)."""
-    with _ENGINES_LOCK:
-        engine = _ENGINES.pop(_host_key(docker_host), None)
-    if engine is not None:
-        engine.shutdown()
-
-
-def get_client(docker_host: str | None = None) -> Any:
-    """The shared ``docker.DockerClient`` for an endpoint (``None``: ``$DOCKER_HOST`` or local).
-
-    Raises:
-        RuntimeUnavailableError: no engine answers there.
-    """
-    return _engine(docker_host).client
-
-
-def image_present(client: Any, image: str) -> bool:
-    """Whether ``image`` is on the engine (never pulls)."""
-    docker = _load_docker()
-    try:
-        client.api.inspect_image(image)
-    except docker.errors.ImageNotFound:
-        return False
-    return True
-
-
-def check_engine(docker_host: str | None = None) -> None:
-    """Raise ``RuntimeUnavailableError`` (one sentence naming the fix) unless an engine answers."""
-    engine = _engine(docker_host)
-    with map_docker_errors(docker_host):
-        engine.client.ping()
 
 
 # -- the runtime ----------------------------------------------------------------------------------
@@ -1211,92 +873,3 @@ def docker_runtime_factory(
         namespace=namespace,
         allow_unsafe=allow_unsafe,
     )
-
-
-# -- cleanup --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CleanupResult:
-    containers: tuple[str, ...]
-    networks: tuple[str, ...]
-    volumes: tuple[str, ...]
-
-
-def _cleanup(client: Any, filters: dict[str, list[str]]) -> CleanupResult:
-    """Remove containers, then networks, then volumes matching every label filter."""
-    docker = _load_docker()
-    api = client.api
-    removed: list[str] = []
-    networks: list[str] = []
-    volumes: list[str] = []
-    with map_docker_errors():
-        for summary in api.containers(all=True, filters=filters):
-            with contextlib.suppress(docker.errors.APIError):  # gone, or being removed
-                api.remove_container(summary["Id"], v=True, force=True)
-                removed.append(str((summary.get("Names") or [summary["Id"]])[0]).lstrip("/"))
-        for net in api.networks(filters=filters):
-            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                api.remove_network(net["Id"])
-                networks.append(str(net["Name"]))
-        for volume in (api.volumes(filters=filters) or {}).get("Volumes") or []:
-            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                api.remove_volume(volume["Name"], force=True)
-                volumes.append(str(volume["Name"]))
-    return CleanupResult(tuple(removed), tuple(networks), tuple(volumes))
-
-
-def cleanup(
-    namespace: str | None = None, *, docker_host: str | None = None, all_namespaces: bool = False
-) -> CleanupResult:
-    """Remove the containers, networks and volumes that carry ecsedu's namespace label.
-
-    Args:
-        namespace: whose (default ``$ECSEDU_NAMESPACE`` or the unix user).
-        docker_host: which engine.
-        all_namespaces: every ecsedu namespace (still never an unlabelled container).
-    """
-    ns = None if all_namespaces else (namespace or labels.default_namespace())
-    return _cleanup(get_client(docker_host), {"label": labels.namespace_filter(ns)})
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ecsedu cleanup [--namespace N] [--all-namespaces] [--docker-host URL]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m ecsedu cleanup",
-        description="Remove the Docker containers, networks and volumes ecsedu created "
-        "(only those with ecsedu's labels and your namespace).",
-    )
-    parser.add_argument(
-        "--namespace",
-        default=None,
-        help="owner namespace (default: $ECSEDU_NAMESPACE or your user)",
-    )
-    parser.add_argument(
-        "--all-namespaces", action="store_true", help="every ecsedu namespace on this engine"
-    )
-    parser.add_argument(
-        "--docker-host", default=None, help="Docker endpoint (default: $DOCKER_HOST)"
-    )
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    try:
-        result = cleanup(
-            args.namespace, docker_host=args.docker_host, all_namespaces=args.all_namespaces
-        )
-    except EcsEduError as exc:
-        print(f"ecsedu cleanup: {exc}", file=sys.stderr)
-        return 1
-    scope = (
-        "all namespaces"
-        if args.all_namespaces
-        else f"namespace {args.namespace or labels.default_namespace()!r}"
-    )
-    print(
-        f"removed {len(result.containers)} container(s), {len(result.networks)} network(s), "
-        f"{len(result.volumes)} volume(s) of {scope}"
-    )
-    for name in result.containers:
-        print(f"  container {name}")
-    for name in result.networks:
-        print(f"  network {name}")
-    return 0
