@@ -16,7 +16,7 @@ from ecsedu.model import task as task_mod
 if TYPE_CHECKING:
     from ecsedu.engine.control_plane import ControlPlane
 
-__all__ = ["ARN", "AZS", "EV", "S", "api", "page"]
+__all__ = ["ARN", "AZS", "EV", "S", "api", "describe_each", "page"]
 
 EV = events_mod.EventKind
 S = task_mod.TaskStatus
@@ -74,3 +74,23 @@ def page(items: list[Any], params: dict[str, Any], key: str, operation: str) -> 
     if start + int(limit) < len(items):
         out["nextToken"] = base64.b64encode(str(start + int(limit)).encode()).decode()
     return out
+
+
+def describe_each(
+    refs: list[str],
+    arn_of: Callable[[str], str],
+    found: Callable[[str], Any],
+    cluster_arn: str,
+    render: Callable[[Any], dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The Describe* pattern: each name or ARN is described, or reported ``MISSING`` (also when
+    it belongs to another cluster)."""
+    out, failures = [], []
+    for ref in refs:
+        arn = arn_of(ref)
+        thing = found(arn)
+        if thing is None or thing.cluster_arn != cluster_arn:
+            failures.append({"arn": arn, "reason": "MISSING"})
+        else:
+            out.append(render(thing))
+    return out, failures

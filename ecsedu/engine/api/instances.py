@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ecsedu import errors
 from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import describe, query, validation
-from ecsedu.engine.api.common import ARN, AZS, EV, S, api, page
+from ecsedu.engine.api.common import ARN, AZS, EV, S, api, describe_each, page
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
 
@@ -180,14 +180,14 @@ def deregister_container_instance(cp: ControlPlane, **params: Any) -> dict[str, 
 @api("DescribeContainerInstances")
 def describe_container_instances(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     c = cp.store.cluster(params.get("cluster"), "DescribeContainerInstances")
-    include = set(params.get("include", []))
-    out, failures = [], []
-    for ref in params["containerInstances"]:
-        inst = cp.store.instances.get(cp.store.instance_arn(c, ref))
-        if inst is None or inst.cluster_arn != c.arn:
-            failures.append({"arn": cp.store.instance_arn(c, ref), "reason": "MISSING"})
-        else:
-            out.append(describe.container_instance(inst, tags="TAGS" in include))
+    tags = "TAGS" in params.get("include", [])
+    out, failures = describe_each(
+        params["containerInstances"],
+        lambda ref: cp.store.instance_arn(c, ref),
+        cp.store.instances.get,
+        c.arn,
+        lambda inst: describe.container_instance(inst, tags=tags),
+    )
     return {"containerInstances": out, "failures": failures}
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ecsedu import errors
 from ecsedu.engine import describe, query, validation
 from ecsedu.engine.api import tasks
-from ecsedu.engine.api.common import ARN, EV, S, api, page
+from ecsedu.engine.api.common import ARN, EV, S, api, describe_each, page
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import service as service_mod
 
@@ -211,15 +211,14 @@ def delete_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
 @api("DescribeServices")
 def describe_services(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     c = cp.store.cluster(params.get("cluster"), "DescribeServices")
-    include = set(params.get("include", []))
-    out, failures = [], []
-    for ref in params["services"]:
-        arn = cp.store.service_arn(c, ref)
-        s = cp.store.services.get(arn)
-        if s is None or s.cluster_arn != c.arn:
-            failures.append({"arn": arn, "reason": "MISSING"})
-        else:
-            out.append(describe.service(s, tags="TAGS" in include))
+    tags = "TAGS" in params.get("include", [])
+    out, failures = describe_each(
+        params["services"],
+        lambda ref: cp.store.service_arn(c, ref),
+        cp.store.services.get,
+        c.arn,
+        lambda s: describe.service(s, tags=tags),
+    )
     return {"services": out, "failures": failures}
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecsedu import errors
 from ecsedu.engine import describe, placement, query, validation
-from ecsedu.engine.api.common import api, page
+from ecsedu.engine.api.common import api, describe_each, page
 from ecsedu.model import task_definition as td_mod
 
 if TYPE_CHECKING:
@@ -213,15 +213,14 @@ def describe_tasks(cp: ControlPlane, **params: Any) -> dict[str, Any]:
             "Tasks cannot have more than 100 elements",
             "DescribeTasks",
         )
-    include = set(params.get("include", []))
-    out, failures = [], []
-    for ref in params["tasks"]:
-        arn = cp.store.task_arn(c, ref)
-        t = cp.store.tasks.get(arn)
-        if t is None or t.cluster_arn != c.arn:
-            failures.append({"arn": arn, "reason": "MISSING"})
-        else:
-            out.append(describe.task(t, tags="TAGS" in include))
+    tags = "TAGS" in params.get("include", [])
+    out, failures = describe_each(
+        params["tasks"],
+        lambda ref: cp.store.task_arn(c, ref),
+        cp.store.tasks.get,
+        c.arn,
+        lambda t: describe.task(t, tags=tags),
+    )
     return {"tasks": out, "failures": failures}
 
 
