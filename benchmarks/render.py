@@ -44,7 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ecsedu import scenarios  # noqa: E402
+from ecsedu.app import scenarios  # noqa: E402
 from ecsedu.render import figures  # noqa: E402
 from ecsedu.render.figure import Figure  # noqa: E402
 

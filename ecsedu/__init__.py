@@ -61,6 +61,6 @@ def connect(
     Returns:
         A ``ControlPlane``, used like ``boto3.client("ecs")``.
     """
-    from ecsedu import connection
+    from ecsedu.app import connect as connection
 
     return connection.connect(runtime, seed=seed, state=state, allow_unsafe=allow_unsafe, **options)

@@ -2,6 +2,6 @@
 
 import sys
 
-from ecsedu.cli import main
+from ecsedu.app.cli import main
 
 sys.exit(main())

@@ -6,7 +6,7 @@ agents, task definitions, tasks, containers, services and alarms; ``figures`` la
 out on fixed slots and graphviz (``neato -n2``) draws it. Drawing never changes state.
 
 ``cards`` draws one object (a task, a service, an instance, a cluster) small, and ``html`` turns
-snapshots and views into a table plus a thumbnail: ``ecsedu.jupyter`` registers those as the
+snapshots and views into a table plus a thumbnail: ``ecsedu.app.jupyter`` registers those as the
 objects' displays in Jupyter.
 
 >>> from ecsedu.render import figures     # doctest: +SKIP

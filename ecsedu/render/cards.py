@@ -1,6 +1,6 @@
 """Small pictures of one ECS object (a task, a service, a container instance, a cluster).
 
-They are the thumbnails of the Jupyter reprs (``ecsedu.jupyter``): evaluate a ``TaskView`` in a
+They are the thumbnails of the Jupyter reprs (``ecsedu.app.jupyter``): evaluate a ``TaskView`` in a
 notebook and you see the task tile of the diagrams, with its containers; a ``ServiceView`` shows
 its card and one cell per task it wants (desired / running); an ``InstanceView`` shows its CPU
 and memory gauges and its container agent badge. They are drawn with the same building blocks,

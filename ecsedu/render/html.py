@@ -1,7 +1,7 @@
 """Rich HTML for Jupyter: a snapshot, a cluster, a service, a task or an instance as a small
 table and a thumbnail.
 
-These back the Jupyter displays registered by ``ecsedu.jupyter``: a learner who evaluates
+These back the Jupyter displays registered by ``ecsedu.app.jupyter``: a learner who evaluates
 ``ecs.snapshot()`` (or ``ecs`` itself) in a notebook sees the cluster's numbers in a table and a
 thumbnail of the live cluster view, not a wall of dataclass fields; a service, a task or a
 container instance shows its own card (``ecsedu.render.cards``). The output holds no memory

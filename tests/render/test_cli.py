@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import ecsedu
-from ecsedu.render import cli, figures
+from ecsedu.app.cli import diagrams as cli
+from ecsedu.render import figures
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "diagrams"
@@ -43,7 +44,7 @@ def test_unknown_format_is_refused(tmp_path):
 
 
 def test_drawing_does_not_change_engine_state():
-    from ecsedu import scenarios
+    from ecsedu.app import scenarios
 
     ecs = scenarios.three_services()
     before = ecs.snapshot()
@@ -58,7 +59,7 @@ def test_drawing_does_not_change_engine_state():
     [(1, 1, 2, 0), (3, 2, 3, 0), (5, 1, 8, 3), (6, 2, 4, 1), (7, 3, 8, 4), (8, 2, 6, 3)],
 )
 def test_scenarios_build_the_article_situations(number, instances, tasks, services):
-    from ecsedu import scenarios
+    from ecsedu.app import scenarios
 
     snap = scenarios.SCENARIOS[number]().snapshot()
     assert len(snap.instances) == instances
@@ -68,7 +69,7 @@ def test_scenarios_build_the_article_situations(number, instances, tasks, servic
 
 
 def test_figure6_from_the_engine_spreads_four_tasks_over_two_instances():
-    from ecsedu import scenarios
+    from ecsedu.app import scenarios
 
     fig = figures.draw(6, scenarios.one_service_four_tasks().snapshot())
     runs_on = [d for s, d, r in fig.edges if r == "runs-on" and s.startswith("task-")]

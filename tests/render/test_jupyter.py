@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import ecsedu
-from ecsedu import jupyter
+from ecsedu.app import jupyter
 from ecsedu.render import html
 
 InteractiveShell = pytest.importorskip("IPython.core.interactiveshell").InteractiveShell
@@ -85,7 +85,7 @@ def test_a_huge_cluster_is_summarised_not_inlined(seed):
 
 @pytest.mark.skipif(not hasattr(ecsedu, "connect"), reason="engine not available")
 def test_connect_registers_the_control_plane_display(shell):
-    from ecsedu import scenarios
+    from ecsedu.app import scenarios
 
     formatter = shell.display_formatter.formatters["text/html"]
     formatter.deferred_printers.pop(("ecsedu.engine.control_plane", "ControlPlane"), None)

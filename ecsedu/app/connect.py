@@ -32,7 +32,7 @@ def connect(
             f"Unknown runtime {name!r}: choose 'simulated' (no Docker needed) or 'docker'."
         )
     if name == "docker":
-        from ecsedu import docker_connection
+        from ecsedu.app import docker as docker_connection
 
         cp = docker_connection.build(seed=seed, allow_unsafe=allow_unsafe, **options)
     else:
@@ -45,7 +45,7 @@ def connect(
 
         persist.load(cp, os.fspath(state))
     try:  # rich displays in Jupyter (a no-op outside IPython)
-        from ecsedu import jupyter
+        from ecsedu.app import jupyter
 
         jupyter.register_formatters()
     except ImportError:

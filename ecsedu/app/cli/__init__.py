@@ -13,7 +13,7 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "diagrams": ("ecsedu.render.cli", "regenerate the article's figures (diagrams/)"),
+    "diagrams": ("ecsedu.app.cli.diagrams", "regenerate the article's figures (diagrams/)"),
     "images": ("ecsedu.runtimes.images", "build the offline demo images (ecsedu/web, ...)"),
     "cleanup": ("ecsedu.runtimes.docker", "remove containers that carry ecsedu's labels"),
 }

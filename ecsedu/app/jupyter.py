@@ -3,7 +3,7 @@ container instances and tasks show a small table and a thumbnail instead of a da
 
 The snapshot views live in the model layer, which must never import the render layer (see the
 import-linter contracts), so they cannot carry ``_repr_html_`` themselves. This module sits above
-the layers, like ``ecsedu/connection.py``, and registers ``text/html`` formatters with IPython
+the layers, like ``ecsedu/app/connect.py``, and registers ``text/html`` formatters with IPython
 from the outside. ``ecsedu.connect()`` calls ``register_formatters()``; outside IPython it does
 nothing.
 
