@@ -14,7 +14,7 @@ dicts, ``ecs.exceptions.<Code>``, ``get_waiter``), plus teaching helpers: ``add_
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecsedu.errors import (
     ClientError,
@@ -24,6 +24,9 @@ from ecsedu.errors import (
     StateFileError,
     UnsafeTaskDefinitionError,
 )
+
+if TYPE_CHECKING:
+    from ecsedu.engine.clients.ecs import EcsClient
 
 __all__ = [
     "ClientError",
@@ -46,7 +49,7 @@ def connect(
     state: str | os.PathLike[str] | None = None,
     allow_unsafe: bool = False,
     **options: Any,
-) -> Any:
+) -> EcsClient:
     """Open an in-process Amazon ECS.
 
     Args:
@@ -59,7 +62,7 @@ def connect(
             mounts or the Docker socket (Docker runtime only; refused by default).
 
     Returns:
-        A ``ControlPlane``, used like ``boto3.client("ecs")``.
+        An ``EcsClient``, used like ``boto3.client("ecs")``.
     """
     from ecsedu.app import connect as connection
 

@@ -13,7 +13,8 @@ Two families, kept apart on purpose:
     ├── RuntimeUnavailableError    the backend (e.g. the Docker engine) cannot be reached
     ├── ImageNotFoundError         an image is not present locally and cannot be pulled
     ├── UnsafeTaskDefinitionError  privileged / host network / host mounts refused by default
-    └── StateFileError             a saved state file cannot be read
+    ├── StateFileError             a saved state file cannot be read
+    └── UsageError                 a teaching helper got arguments it cannot use
 """
 
 from __future__ import annotations
@@ -30,13 +31,20 @@ __all__ = [
     "RuntimeUnavailableError",
     "StateFileError",
     "UnsafeTaskDefinitionError",
+    "UsageError",
     "ecs_error",
     "exceptions",
+    "service_error",
+    "service_model",
 ]
 
 
 class EcsEduError(Exception):
     """Root of ecsedu's own (non-ECS) errors: catch this to catch all of them."""
+
+
+class UsageError(EcsEduError, ValueError):
+    """A teaching helper was called with arguments it cannot use (the message says how)."""
 
 
 class RuntimeUnavailableError(EcsEduError):
@@ -55,21 +63,41 @@ class StateFileError(EcsEduError):
     """A state file given to ``connect(state=...)`` cannot be read."""
 
 
-@functools.lru_cache(maxsize=1)
-def service_model() -> Any:
-    """botocore's ECS service model (loaded once, offline, ~25 ms)."""
+def service_model(service: str = "ecs") -> Any:
+    """botocore's model of an AWS service (loaded once, offline, ~25 ms for ECS)."""
+    return _service_model(service)
+
+
+def exceptions(service: str = "ecs") -> Any:
+    """The ``client.exceptions`` namespace, exactly as a boto3 client of ``service`` has it."""
+    return _exceptions(service)
+
+
+@functools.lru_cache(maxsize=None)
+def _service_model(service: str) -> Any:
     import botocore.session
 
-    session = botocore.session.get_session()
-    return session.get_service_model("ecs")
+    return botocore.session.get_session().get_service_model(service)
 
 
-@functools.lru_cache(maxsize=1)
-def exceptions() -> Any:
-    """The ``ecs.exceptions`` namespace, exactly as a boto3 ECS client has it."""
+@functools.lru_cache(maxsize=None)
+def _exceptions(service: str) -> Any:
     from botocore.errorfactory import ClientExceptionsFactory
 
-    return ClientExceptionsFactory().create_client_exceptions(service_model())
+    return ClientExceptionsFactory().create_client_exceptions(_service_model(service))
+
+
+def service_error(
+    service: str, code: str, message: str, operation: str, status: int = 400
+) -> ClientError:
+    """The ClientError subclass that AWS ``service`` raises for ``code``, with ``message``."""
+    cls = exceptions(service).from_code(code)
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    error: ClientError = cls(response, operation)
+    return error
 
 
 def ecs_error(code: str, message: str, operation: str) -> ClientError:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ecsedu import clock as clock_mod
 from ecsedu import errors
-from ecsedu.engine import control_plane
+from ecsedu.engine.clients.ecs import EcsClient
 
 __all__ = ["connect"]
 
@@ -25,7 +25,7 @@ def connect(
     state: str | os.PathLike[str] | None,
     allow_unsafe: bool,
     **options: Any,
-) -> control_plane.ControlPlane:
+) -> EcsClient:
     name = runtime or os.environ.get("ECSEDU_RUNTIME") or "simulated"
     if name not in RUNTIMES:
         raise errors.EcsEduError(
@@ -39,11 +39,12 @@ def connect(
         # Docker-only options are accepted and ignored, so one notebook runs on either runtime.
         for docker_only in ("namespace", "docker_host"):
             options.pop(docker_only, None)
-        cp = control_plane.ControlPlane(seed=seed, clock=clock_mod.SimClock(), **options)
+        cp = EcsClient(seed=seed, clock=clock_mod.SimClock(), **options)
     if state is not None:
         from ecsedu.engine import persist
 
-        persist.load(cp, os.fspath(state))
+        path = os.fspath(state)
+        cp.engine.run("LoadState", lambda: persist.load(cp.engine, path))
     try:  # rich displays in Jupyter (a no-op outside IPython)
         from ecsedu.app import jupyter
 

@@ -26,7 +26,7 @@ from ecsedu.model import events as events_mod
 from ecsedu.model import task as task_mod
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 __all__ = ["FAULTS", "inject"]
 

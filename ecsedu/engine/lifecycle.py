@@ -1,5 +1,11 @@
 """The task lifecycle, driven by the clock and by what container agents report.
 
+The whole lifecycle is one table, ``LIFECYCLE``: for each status, how long it lasts, what comes
+next, and the gate it waits on. ACTIVATING and DEACTIVATING are gated: when their time is up a
+task moves on only once every registered participant of the gate has released it (a load
+balancer registers a target and waits for its first healthy check; it drains connections
+before letting a task stop). With no participant registered, the gate is open.
+
 Placement has already chosen an instance when a task is created here. From then on:
 
 * the task reserves its CPU, memory and static host ports on the instance;
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import store as store_mod
@@ -28,7 +34,14 @@ from ecsedu.model import task as task_mod
 from ecsedu.model import task_definition as td_mod
 from ecsedu.runtimes import base
 
-__all__ = ["Lifecycle", "TaskTimings"]
+__all__ = [
+    "LIFECYCLE",
+    "WALL_CLOCK_TIMINGS",
+    "GateParticipant",
+    "Lifecycle",
+    "Step",
+    "TaskTimings",
+]
 
 S = task_mod.TaskStatus
 #: Transitions that can change a service scheduler's decision (the others only move a task along
@@ -51,6 +64,74 @@ class TaskTimings:
     deprovisioning_awsvpc: float = 5.0
     default_stop_timeout: float = 30.0
     retention: float = 3600.0  # stopped tasks stay visible for an hour
+    #: A task without health checks counts as healthy (for deployments) after this long RUNNING.
+    health_grace: float = 40.0
+
+
+#: On the wall clock (Docker) nobody wants to wait a simulated minute: ACTIVATING and
+#: DEACTIVATING take one clock turn (no load balancer registered) and the health grace is short.
+WALL_CLOCK_TIMINGS = TaskTimings(activating=0.0, deactivating=0.0, health_grace=3.0)
+
+
+def _provisioning(t: TaskTimings, task: task_mod.Task) -> float:
+    return t.provisioning_awsvpc if task.task_definition.network_mode == "awsvpc" else t.provisioning
+
+
+def _deprovisioning(t: TaskTimings, task: task_mod.Task) -> float:
+    awsvpc = task.task_definition.network_mode == "awsvpc"
+    return t.deprovisioning_awsvpc if awsvpc else t.deprovisioning
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the lifecycle table.
+
+    ``lasts`` is the status's duration (``None``: it ends on an event, named by ``until``);
+    ``then`` the next status; ``gate`` the gate a task waits on once its time is up.
+    """
+
+    lasts: Callable[[TaskTimings, task_mod.Task], float] | None
+    then: S | None
+    until: str
+    gate: str | None = None
+
+
+ACTIVATION = "activation"
+DEACTIVATION = "deactivation"
+
+LIFECYCLE: dict[S, Step] = {
+    S.PROVISIONING: Step(_provisioning, S.PENDING, "its network is attached (awsvpc: an ENI)"),
+    S.PENDING: Step(None, S.ACTIVATING, "every container is RUNNING"),
+    S.ACTIVATING: Step(
+        lambda t, _: t.activating, S.RUNNING, "registered with its load balancers", ACTIVATION
+    ),
+    S.RUNNING: Step(None, S.DEACTIVATING, "its desired status becomes STOPPED"),
+    S.DEACTIVATING: Step(
+        lambda t, _: t.deactivating, S.STOPPING, "deregistered and drained", DEACTIVATION
+    ),
+    S.STOPPING: Step(None, S.DEPROVISIONING, "every container has stopped"),
+    S.DEPROVISIONING: Step(_deprovisioning, S.STOPPED, "its network is detached"),
+    S.STOPPED: Step(lambda t, _: t.retention, None, "it is forgotten (an hour later)"),
+}
+
+
+class GateParticipant(Protocol):
+    """Something a task waits for in a gated status (a target group, for example)."""
+
+    name: str
+
+    def hold(self, task: task_mod.Task, gate: str) -> bool:
+        """Called when ``task`` enters ``gate``'s status. Return True to hold the task until
+        ``Lifecycle.release(task, gate, self.name)``; False to let it pass."""
+        ...
+
+
+@dataclass
+class _GateState:
+    gate: str
+    status: S
+    holds: set[str]
+    time_up: bool = False
 
 
 class Lifecycle:
@@ -68,6 +149,53 @@ class Lifecycle:
         self._specs: dict[str, tuple[base.ContainerSpec, ...]] = {}
         self._volumes: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self._footprints: dict[str, tuple[int, int, tuple[str, ...], tuple[str, ...]]] = {}
+        self.participants: dict[str, list[GateParticipant]] = {ACTIVATION: [], DEACTIVATION: []}
+        self._gates: dict[str, _GateState] = {}  # task ARN -> its open gate
+
+    # -- gates ---------------------------------------------------------------------------------
+    def register_participant(self, gate: str, participant: GateParticipant) -> None:
+        """``participant`` is asked about every task that enters ``gate`` from now on."""
+        if gate not in self.participants:
+            raise ValueError(f"unknown gate {gate!r}: choose {ACTIVATION!r} or {DEACTIVATION!r}")
+        self.participants[gate].append(participant)
+
+    def release(self, task: task_mod.Task, gate: str, name: str) -> None:
+        """Participant ``name`` lets ``task`` through ``gate``."""
+        state = self._gates.get(task.arn)
+        if state is None or state.gate != gate:
+            return
+        state.holds.discard(name)
+        self._maybe_pass(task, state)
+
+    def holding(self, task: task_mod.Task) -> frozenset[str]:
+        """Who holds ``task`` at its gate right now (empty when it is not waiting)."""
+        state = self._gates.get(task.arn)
+        return frozenset(state.holds) if state is not None else frozenset()
+
+    def _enter_gated(self, task: task_mod.Task, status: S) -> None:
+        """Entered a gated status: start its clock and ask the gate's participants."""
+        step = LIFECYCLE[status]
+        assert step.gate is not None and step.lasts is not None
+        holds = {p.name for p in self.participants[step.gate] if p.hold(task, step.gate)}
+        state = _GateState(step.gate, status, holds)
+        self._gates[task.arn] = state
+
+        def time_up() -> None:
+            if task.last_status is status and task.arn in self.store.tasks:
+                state.time_up = True
+                self._maybe_pass(task, state)
+
+        self.store.clock.schedule(step.lasts(self.timings, task), time_up)
+
+    def _maybe_pass(self, task: task_mod.Task, state: _GateState) -> None:
+        if not state.time_up or state.holds or task.last_status is not state.status:
+            return
+        if self._gates.get(task.arn) is state:
+            del self._gates[task.arn]
+        if state.status is S.ACTIVATING:
+            self._to_running(task)
+        else:
+            self._to_stopping(task)
 
     # -- creation ------------------------------------------------------------------------------
     def create(
@@ -135,11 +263,7 @@ class Lifecycle:
             instance=instance.arn,
         )
         self._count(task, None, S.PROVISIONING)
-        delay = (
-            self.timings.provisioning_awsvpc
-            if td.network_mode == "awsvpc"
-            else self.timings.provisioning
-        )
+        delay = _provisioning(self.timings, task)
         if delay <= 0:
             self._to_pending(task)
         else:
@@ -296,11 +420,7 @@ class Lifecycle:
         now = self.store.clock.now
         task.execution_stopped_at = now
         self.set_status(task, S.DEPROVISIONING)
-        delay = (
-            self.timings.deprovisioning_awsvpc
-            if task.task_definition.network_mode == "awsvpc"
-            else self.timings.deprovisioning
-        )
+        delay = _deprovisioning(self.timings, task)
         if delay <= 0:
             self._to_stopped(task)
         else:
@@ -308,15 +428,48 @@ class Lifecycle:
 
     def _to_stopped(self, task: task_mod.Task) -> None:
         task.stopped_at = self.store.clock.now
+        self._gates.pop(task.arn, None)
         self._release(task)
         self.set_status(task, S.STOPPED)
+        self._schedule_forget(task, self.timings.retention)
 
+    def _schedule_forget(self, task: task_mod.Task, delay: float) -> None:
         def forget() -> None:
             self.store.tasks.pop(task.arn, None)
             if task.service_name is not None:
                 self.store.tasks_of_service(task.cluster_arn, task.service_name).pop(task.arn, None)
 
-        self.store.clock.schedule(self.timings.retention, forget, priority=5)
+        self.store.clock.schedule(max(0.0, delay), forget, priority=5)
+
+    # -- resuming from a state file ------------------------------------------------------------
+    def resume(self, task: task_mod.Task) -> None:
+        """Carry on with a task read back from a state file: derive its timers again, and let
+        its instance's agent take charge of (adopt) its containers."""
+        store, status = self.store, task.last_status
+        if status is S.STOPPED:
+            stopped = task.stopped_at if task.stopped_at is not None else store.clock.now
+            self._schedule_forget(task, stopped + self.timings.retention - store.clock.now)
+            return
+        if status is S.PROVISIONING:
+            self._after(0.0, task, S.PROVISIONING, self._to_pending)
+            return
+        agent = store.agents.get(task.container_instance_arn)
+        if agent is None or agent.lost:
+            return
+        spec = self.spec(task)
+        known = {c.name: (base.ContainerState(c.last_status), c.bindings) for c in task.containers}
+        found = agent.runtime.adopt(spec, known)
+        if status is S.PENDING and task.desired_status == "RUNNING" and not found:
+            agent.start_task(spec)
+            return
+        self.reconcile_containers(task, found)
+        status = task.last_status
+        if status in (S.ACTIVATING, S.DEACTIVATING):
+            self._enter_gated(task, status)
+        elif status is S.STOPPING:
+            agent.stop_task(task.arn, self.timings.default_stop_timeout)
+        elif status is S.DEPROVISIONING:
+            self._after(0.0, task, S.DEPROVISIONING, self._to_stopped)
 
     # -- stopping ------------------------------------------------------------------------------
     def stop(self, task: task_mod.Task, stop_code: str, reason: str) -> bool:
@@ -351,7 +504,7 @@ class Lifecycle:
     def _begin_stopping(self, task: task_mod.Task) -> None:
         if task.last_status is S.RUNNING:
             self.set_status(task, S.DEACTIVATING)
-            self._after(self.timings.deactivating, task, S.DEACTIVATING, self._to_stopping)
+            self._enter_gated(task, S.DEACTIVATING)
         elif task.last_status in (S.PENDING, S.ACTIVATING):
             self._to_stopping(task)
 
@@ -417,7 +570,7 @@ class Lifecycle:
                 task.pull_stopped_at = task.pull_started_at
                 task.started_at = now
                 self.set_status(task, S.ACTIVATING)
-                self._after(self.timings.activating, task, S.ACTIVATING, self._to_running)
+                self._enter_gated(task, S.ACTIVATING)
             return
         # STOPPED
         c.exit_code = ev.exit_code

@@ -32,7 +32,7 @@ from ecsedu.model import task_definition as td_mod
 from ecsedu.runtimes import base
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 __all__ = ["FORMAT", "load", "save"]
 
@@ -173,6 +173,7 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
         "seed": cp.seed,
         "time": store.clock.now,
         "rng": store.ids.get_state(),
+        "streams": store.streams.get_state(),
         "clusters": [_fields(c, CLUSTER_FIELDS) for c in store.clusters.values()],
         "instances": [
             {
@@ -221,7 +222,9 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
             }
             for s in store.services.values()
         ],
-        "log": [[t, k, c, subj, m, _plain(d)] for t, k, c, subj, m, d in store.log],
+        "log": [[t, k, c, subj, m, _plain(d)] for t, k, c, subj, m, d in store.log.raw()],
+        "log_first": store.log.first,
+        "log_repeats": {str(seq): list(r) for seq, r in store.log.repeats().items()},
     }
 
 
@@ -280,6 +283,7 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
         cp.clock._now = float(data["time"])  # the simulated clock carries on from the save
     cp.seed = int(data["seed"])
     store.ids.set_state(data["rng"])
+    store.streams.set_state(data.get("streams", {}))
     for c in data["clusters"]:
         cluster = cluster_mod.Cluster(**c)
         store.clusters[cluster.arn] = cluster
@@ -299,14 +303,14 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
         options = {"docker_host": inst.docker_host} if inst.docker_host else {}
         if inst.address:
             options["address"] = inst.address
-        runtime = cp._make_runtime(cluster_name, inst.id, len(index), options)
+        runtime = cp.make_runtime(cluster_name, inst.id, len(index), options)
         store.instances[inst.arn] = inst
         index.add(inst)
         for group, n in inst.group_counts.items():
             index.count_task(group, inst.index, n)
         from ecsedu.agent import agent as agent_mod
 
-        agent = agent_mod.ContainerAgent(inst.arn, runtime, cp._on_report)
+        agent = agent_mod.ContainerAgent(inst.arn, runtime, cp.on_report)
         if i["agent_lost"]:
             agent.lost = True
             agent.connected = False
@@ -357,46 +361,20 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
             events=[service_mod.ServiceEvent(*e) for e in entry["events"]],
         )
         store.services[service.arn] = service
-    store.log = [tuple(e) for e in data["log"]]
+    store.log.restore(
+        [tuple(e) for e in data["log"]],
+        int(data.get("log_first", 0)),
+        data.get("log_repeats"),
+    )
     _resume(cp)
-
-
-def _forget(store: store_mod.Store, arn: str) -> None:
-    store.tasks.pop(arn, None)
 
 
 def _resume(cp: ControlPlane) -> None:
     """Derive the timers again and let each agent take charge of its containers."""
     store, lc = cp.store, cp.lifecycle
-    t = lc.timings
     for task in list(store.tasks.values()):
-        status = task.last_status
-        if status is S.STOPPED:
-            left = (task.stopped_at or store.clock.now) + t.retention - store.clock.now
-            store.clock.schedule(max(0.0, left), functools.partial(_forget, store, task.arn))
-            continue
-        agent = store.agents.get(task.container_instance_arn)
-        if status is S.PROVISIONING:
-            lc._after(0.0, task, S.PROVISIONING, lc._to_pending)
-            continue
-        if agent is None or agent.lost:
-            continue
-        spec = lc.spec(task)
-        known = {c.name: (base.ContainerState(c.last_status), c.bindings) for c in task.containers}
-        found = agent.runtime.adopt(spec, known)
-        if status is S.PENDING and task.desired_status == "RUNNING" and not found:
-            agent.start_task(spec)
-            continue
-        lc.reconcile_containers(task, found)
-        if task.last_status is S.ACTIVATING:
-            lc._after(t.activating, task, S.ACTIVATING, lc._to_running)
-        elif task.last_status is S.DEACTIVATING:
-            lc._after(t.deactivating, task, S.DEACTIVATING, lc._to_stopping)
-        elif task.last_status is S.STOPPING:
-            agent.stop_task(task.arn, t.default_stop_timeout)
-        elif task.last_status is S.DEPROVISIONING:
-            lc._after(0.0, task, S.DEPROVISIONING, lc._to_stopped)
-        elif task.last_status is S.RUNNING and task.service_name is not None:
+        lc.resume(task)
+        if task.last_status is S.RUNNING and task.service_name is not None:
             cp.services.on_task_change(task)
     if store.clusters:
         cp.services.start_sweeps()

@@ -56,6 +56,10 @@ def unable_to_place_message(service_name: str, instance_id: str | None, reason: 
 
 
 class ServiceController:
+    """The service scheduler: the engine's first controller."""
+
+    name = "services"
+
     def __init__(self, store: store_mod.Store, lifecycle: lifecycle_mod.Lifecycle) -> None:
         self.store = store
         self.lifecycle = lifecycle
@@ -95,7 +99,7 @@ class ServiceController:
             return
         self.request(service)
         if task.last_status is S.RUNNING and task.desired_status == "RUNNING":
-            self.request(service, scheduler.HEALTHY_AFTER_SECONDS)
+            self.request(service, self.lifecycle.timings.health_grace)
         if task.last_status is S.STOPPED:
             self._count_failure(service, task)
 
@@ -122,6 +126,7 @@ class ServiceController:
     # -- reconcile -----------------------------------------------------------------------------
     def facts(self, service: service_mod.Service) -> list[scheduler.TaskFacts]:
         now = self.store.clock.now
+        grace = self.lifecycle.timings.health_grace
         out = []
         for t in self.store.tasks_of_service(service.cluster_arn, service.name).values():
             if not t.alive:
@@ -135,7 +140,7 @@ class ServiceController:
                 healthy = (
                     running
                     and t.running_since is not None
-                    and now - t.running_since >= scheduler.HEALTHY_AFTER_SECONDS
+                    and now - t.running_since >= grace
                 )
             out.append(
                 scheduler.TaskFacts(
@@ -268,7 +273,7 @@ class ServiceController:
                 [(f.instance, f.arn) for f in running],
                 f"service:{service.name}",
                 self._request(service).strategies,
-                store.ids.rng,
+                store.placement_rng,
             )
             chosen = pending + [running[i] for i in order]
             for f in chosen[: plan.surplus]:
@@ -295,7 +300,7 @@ class ServiceController:
                 list(plan.start_on) if plan.start_on else [None] * plan.start
             )
             batch = placement.Batch(
-                index, request, store.ids.rng, explain_limit=store.explain_limit
+                index, request, store.placement_rng, explain_limit=store.explain_limit
             )
             for target in targets[: max(0, budget)]:
                 if target is None:

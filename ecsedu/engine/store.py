@@ -6,9 +6,8 @@ ECS error a real endpoint would. The lifecycle, service and API modules all work
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from ecsedu import clock as clock_mod
@@ -18,9 +17,9 @@ from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import placement
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import eventlog
 from ecsedu.model import events as events_mod
 from ecsedu.model import service as service_mod
-from ecsedu.model import snapshot
 from ecsedu.model import task as task_mod
 from ecsedu.model import task_definition as td_mod
 
@@ -29,20 +28,19 @@ __all__ = ["Store"]
 ARN_PREFIX = f"arn:aws:ecs:{ids_mod.REGION}:{ids_mod.ACCOUNT}:"
 
 
-def _frozen(value: Any) -> Any:
-    """Event details as read-only values: sequences become tuples, mappings read-only dicts
-    (so a view is the same whether the log was just written or read back from a file)."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return value
+@dataclass
+class Dirty:
+    """ARNs touched since the change feed last looked (clusters, and every event's subject)."""
+
+    clusters: set[str] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)
 
 
 @dataclass
 class Store:
     clock: clock_mod.Clock
     ids: ids_mod.IdFactory
+    streams: ids_mod.RandomStreams = field(default_factory=ids_mod.RandomStreams)
     runtime_name: str = "simulated"
     clusters: dict[str, cluster_mod.Cluster] = field(default_factory=dict)  # by ARN
     indexes: dict[str, placement.ClusterIndex] = field(default_factory=dict)  # by cluster ARN
@@ -53,9 +51,17 @@ class Store:
     td_tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     tasks: dict[str, task_mod.Task] = field(default_factory=dict)
     services: dict[str, service_mod.Service] = field(default_factory=dict)
-    log: list[tuple[Any, ...]] = field(default_factory=list)  # raw entries; see ``event_views``
+    log: eventlog.EventLog = field(default_factory=eventlog.EventLog)
     service_tasks: dict[tuple[str, str], dict[str, task_mod.Task]] = field(default_factory=dict)
     explain_limit: int = placement.EXPLAIN_LIMIT
+    #: The change counter and what changed since the last ``take_changes`` (the change feed).
+    version: int = 0
+    dirty: Dirty = field(default_factory=lambda: Dirty())
+
+    @property
+    def placement_rng(self) -> random.Random:
+        """The random placement strategy's own stream (ids draw from another)."""
+        return self.streams["placement"]
 
     # -- the event log -------------------------------------------------------------------------
     def record(
@@ -65,11 +71,25 @@ class Store:
         *,
         cluster_arn: str | None = None,
         subject: str | None = None,
+        collapse: bool = False,
         **detail: object,
     ) -> None:
-        """Append to the event log (kept raw: cheap on the hot path, views built on read)."""
+        """Append to the event log (kept raw: cheap on the hot path, views built on read).
+
+        ``collapse``: a repeat of the latest entry of this kind and subject is counted instead
+        of stored again (failed placements retried for hours, for example).
+        """
         # ``_value_`` (the Enum API's plain attribute) rather than ``.value``: this is the hot path
-        self.log.append((self.clock.now, kind._value_, cluster_arn, subject, message, detail))
+        self.log.append(
+            (self.clock.now, kind._value_, cluster_arn, subject, message, detail),
+            collapse=collapse,
+        )
+        self.version += 1
+        dirty = self.dirty
+        if cluster_arn is not None:
+            dirty.clusters.add(cluster_arn)
+        if subject is not None:
+            dirty.subjects.add(subject)
 
     def record_placement(
         self,
@@ -88,6 +108,7 @@ class Store:
             f"{who}: {outcome}",
             cluster_arn=cluster_arn,
             subject=subject,
+            collapse=chosen is None,  # a service retrying for hours is one entry, counted
             instance=chosen,
             candidates=decision.candidates,
             rejected=decision.rejected,
@@ -95,19 +116,14 @@ class Store:
             strategy=decision.strategy,
         )
 
-    def event_views(self, since: int = 0) -> list[snapshot.EventView]:
-        return [
-            snapshot.EventView(
-                seq=since + n,
-                time=t,
-                kind=k,
-                cluster_arn=c,
-                subject=s,
-                message=m,
-                detail=tuple((key, _frozen(value)) for key, value in d.items()),
-            )
-            for n, (t, k, c, s, m, d) in enumerate(self.log[since:])
-        ]
+    def event_views(self, since: int = 0) -> eventlog.EventSeq:
+        return self.log.view(since)
+
+    def touch(self, *arns: str) -> None:
+        """Mark state as changed without an event (the change feed still reports it)."""
+        self.version += 1
+        for arn in arns:
+            self.dirty.subjects.add(arn)
 
     def tasks_of_service(self, cluster_arn: str, name: str) -> dict[str, task_mod.Task]:
         return self.service_tasks.setdefault((cluster_arn, name), {})

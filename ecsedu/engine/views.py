@@ -57,6 +57,25 @@ def _task(t: task_mod.Task) -> snap.TaskView:
     )
 
 
+# The phrases of a "was unable to place a task" service event, and the short reason of each.
+_UNPLACED = (
+    ("insufficient memory available", "memory"),
+    ("insufficient CPU units available", "CPU"),
+    ("is already using a port required by your task", "ports"),
+    ("is missing an attribute required by your task", "attribute"),
+    ("doesn't have the agent connected", "agent"),
+    ("No Container Instances were found in your cluster", "no instances"),
+    ('encountered error "', "constraint"),
+)
+
+
+def _unplaced_reason(messages: list[str]) -> str | None:
+    """The short reason when the newest service event (first) says a task could not be placed."""
+    if not messages or "was unable to place a task" not in messages[0]:
+        return None
+    return next((short for phrase, short in _UNPLACED if phrase in messages[0]), "constraint")
+
+
 def snapshot(store: store_mod.Store) -> snap.Snapshot:
     clusters = tuple(
         snap.ClusterView(
@@ -130,6 +149,7 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
                 if s.min_capacity is not None and s.max_capacity is not None
                 else None
             ),
+            unplaced_reason=_unplaced_reason([e.message for e in s.events[:1]]),
         )
         for s in store.services.values()
     )

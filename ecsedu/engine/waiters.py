@@ -1,51 +1,56 @@
-"""boto3's ECS waiters, on the engine's clock.
+"""boto3's waiters, on the engine's clock, for any client.
 
-The acceptors come from botocore's own ``waiters-2.json`` (``services_stable``,
-``services_inactive``, ``tasks_running``, ``tasks_stopped``) and are matched by botocore's own
-matcher code, so a condition means here exactly what it means against AWS. On the simulated
-clock a waiter *advances* time by ``Delay`` between attempts instead of sleeping; on the wall
-clock it sleeps (while the engine keeps polling its runtimes). When attempts run out, or a
-failure acceptor matches, it raises botocore's ``WaiterError``.
+The acceptors come from botocore's own ``waiters-2.json`` of the client's service (for ECS:
+``services_stable``, ``services_inactive``, ``tasks_running``, ``tasks_stopped``) and are matched
+by botocore's own matcher code, so a condition means here exactly what it means against AWS. On
+the simulated clock a waiter *advances* time by ``Delay`` between attempts instead of sleeping;
+on the wall clock it sleeps (while the engine keeps applying what its runtimes observe). When
+attempts run out, or a failure acceptor matches, it raises botocore's ``WaiterError``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import botocore.session
+import botocore
 import botocore.waiter
 from botocore.exceptions import ClientError, WaiterError
 
-if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
-
 __all__ = ["Waiter", "get_waiter"]
 
-NAMES = {
-    "services_stable": "ServicesStable",
-    "services_inactive": "ServicesInactive",
-    "tasks_running": "TasksRunning",
-    "tasks_stopped": "TasksStopped",
-}
+
+class _Client(Protocol):
+    service: str
+
+    @property
+    def engine(self) -> Any: ...
 
 
-def _model() -> botocore.waiter.WaiterModel:
-    loader = botocore.session.get_session().get_component("data_loader")
-    config = loader.load_service_model("ecs", "waiters-2")
-    return botocore.waiter.WaiterModel(config)
+def _model(service: str) -> botocore.waiter.WaiterModel | None:
+    from ecsedu.engine.clients import base
+
+    return base.waiter_model(service)
+
+
+def _names(service: str) -> dict[str, str]:
+    model = _model(service)
+    return {botocore.xform_name(n): n for n in model.waiter_names} if model else {}
 
 
 class Waiter:
-    def __init__(self, cp: ControlPlane, name: str) -> None:
-        self.cp = cp
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
         self.name = name
-        self.config = _model().get_waiter(NAMES[name])
+        model = _model(client.service)
+        assert model is not None
+        self.waiter_name = _names(client.service)[name]
+        self.config = model.get_waiter(self.waiter_name)
 
     def wait(self, **kwargs: Any) -> None:
         config = dict(kwargs.pop("WaiterConfig", {}) or {})
         delay = float(config.get("Delay", self.config.delay))
         attempts = int(config.get("MaxAttempts", self.config.max_attempts))
-        operation = getattr(self.cp, botocore.xform_name(self.config.operation))
+        operation = getattr(self.client, botocore.xform_name(self.config.operation))
         last: Any = None
         for attempt in range(1, attempts + 1):
             try:
@@ -59,18 +64,18 @@ class Waiter:
                         return
                     if acceptor.state == "failure":
                         raise WaiterError(
-                            name=NAMES[self.name],
+                            name=self.waiter_name,
                             reason=f"Waiter encountered a terminal failure state: For expression "
                             f'"{acceptor.argument}" we matched expected path: '
                             f'"{acceptor.expected}"',
                             last_response=response,
                         )
             if attempt < attempts:
-                self.cp.advance(delay)
-        raise WaiterError(name=NAMES[self.name], reason="Max attempts exceeded", last_response=last)
+                self.client.engine.advance(delay)
+        raise WaiterError(name=self.waiter_name, reason="Max attempts exceeded", last_response=last)
 
 
-def get_waiter(cp: ControlPlane, name: str) -> Waiter:
-    if name not in NAMES:
+def get_waiter(client: Any, name: str) -> Waiter:
+    if name not in _names(client.service):
         raise ValueError(f"Waiter does not exist: {name}")
-    return Waiter(cp, name)
+    return Waiter(client, name)

@@ -6,7 +6,10 @@ wire dicts). A snapshot never changes after it is taken, and taking one never ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from ecsedu.model.eventlog import EventView
 
 __all__ = [
     "ClusterView",
@@ -202,6 +205,9 @@ class ServiceView:
     events: tuple[ServiceEventView, ...]  # newest first, as DescribeServices returns them
     created_at: float
     scaling: ScalingView | None = None
+    # Why tasks are missing, when the newest service event says a task could not be placed:
+    # CPU | memory | ports | attribute | constraint | no instances | agent (else None).
+    unplaced_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,19 +222,6 @@ class ClusterView:
 
 
 @dataclass(frozen=True)
-class EventView:
-    """One entry of ``ecs.events()``: what happened, when, to what, and the details."""
-
-    seq: int
-    time: float
-    kind: str  # see ecsedu.model.events.EventKind
-    cluster_arn: str | None
-    subject: str | None  # ARN (or name) of the thing the event is about
-    message: str
-    detail: tuple[tuple[str, object], ...] = ()
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """Everything at one instant. Collections are tuples in creation order."""
 
@@ -239,7 +232,7 @@ class Snapshot:
     task_definitions: tuple[TaskDefinitionView, ...]
     tasks: tuple[TaskView, ...]
     services: tuple[ServiceView, ...]
-    events: tuple[EventView, ...] = field(default=())
+    events: Sequence[EventView] = field(default=())  # an EventSeq: shares the log's storage
 
     # -- read-only queries used by renderers -------------------------------------------------
     def cluster(self, name_or_arn: str) -> ClusterView:

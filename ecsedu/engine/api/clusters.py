@@ -14,7 +14,7 @@ from ecsedu.engine.api.common import ARN, EV, S, api, page
 from ecsedu.model import cluster as cluster_mod
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 
 @api("CreateCluster")

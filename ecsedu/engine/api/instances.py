@@ -16,7 +16,7 @@ from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 
 @api("RegisterContainerInstance")
@@ -92,11 +92,11 @@ def register_instance(
         tags=list(params.get("tags", [])),
         docker_host=runtime_options.get("docker_host"),
     )
-    runtime = cp._make_runtime(c.name, instance_id, n, runtime_options)
+    runtime = cp.make_runtime(c.name, instance_id, n, runtime_options)
     inst.address = getattr(runtime, "address", None)
     cp.store.instances[arn] = inst
     index.add(inst)
-    cp.store.agents[arn] = agent_mod.ContainerAgent(arn, runtime, cp._on_report)
+    cp.store.agents[arn] = agent_mod.ContainerAgent(arn, runtime, cp.on_report)
     c.registered_container_instances_count += 1
     cp.store.record(
         EV.AGENT_CONNECTED,

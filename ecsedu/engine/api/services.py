@@ -17,7 +17,7 @@ from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import service as service_mod
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 
 @api("CreateService")

@@ -12,7 +12,7 @@ from ecsedu import errors
 from ecsedu.engine.api.common import ARN, api
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 
 def _taggable(cp: ControlPlane, arn: str, op: str) -> list[dict[str, str]]:

@@ -15,7 +15,7 @@ from ecsedu.engine.api.common import ARN, EV, api, page
 from ecsedu.model import task_definition as td_mod
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 
 @api("RegisterTaskDefinition")

@@ -15,7 +15,7 @@ from ecsedu.engine.api.common import api, describe_each, page
 from ecsedu.model import task_definition as td_mod
 
 if TYPE_CHECKING:
-    from ecsedu.engine.control_plane import ControlPlane
+    from ecsedu.engine.core import Engine as ControlPlane
 
 
 def runnable_task_definition(cp: ControlPlane, ref: str, op: str) -> td_mod.TaskDefinition:
@@ -115,7 +115,7 @@ def run_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     request = _task_request(cp, td, params, group, op)
     tasks, failures = [], []
     failed_arns: set[str] = set()
-    batch = placement.Batch(index, request, cp.store.ids.rng, explain_limit=cp.store.explain_limit)
+    batch = placement.Batch(index, request, cp.store.placement_rng, explain_limit=cp.store.explain_limit)
     for _ in range(params.get("count", 1)):
         decision = batch.next()
         cp.store.record_placement(
