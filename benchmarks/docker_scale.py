@@ -37,8 +37,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ecsedu.runtimes import docker as docker_runtime  # noqa: E402
-from ecsedu.runtimes import images, labels  # noqa: E402
 from ecsedu.runtimes.base import ContainerSpec, ContainerState, PortSpec, TaskSpec  # noqa: E402
+from ecsedu.runtimes.docker import images, labels  # noqa: E402
 
 IMAGE = "ecsedu/web:latest"
 

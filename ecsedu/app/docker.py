@@ -9,11 +9,10 @@ let real time pass while the agents drain Docker's events.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from typing import Any
 
 from ecsedu import clock as clock_mod
+from ecsedu import errors
 from ecsedu.engine import control_plane, lifecycle
 from ecsedu.model import task_definition as td_mod
 from ecsedu.runtimes import base
@@ -25,19 +24,7 @@ __all__ = ["build"]
 #: balancer to register with or drain): a task still passes through both states, on the next
 #: clock turn instead of a full simulated second each (which made scaling 0 -> 20 about 1 s slower
 #: than the containers themselves). ``connect("docker", timings=TaskTimings(...))`` overrides it.
-WALL_CLOCK_TIMINGS = lifecycle.TaskTimings(activating=0.0, deactivating=0.0)
-
-
-def _loopback_addresses(used: set[str]) -> Iterator[str]:
-    """127.0.0.1, 127.0.0.2, ... 127.0.0.254, then round again: one per instance of a connection.
-
-    Addresses in ``used`` (instances restored from a state file) are skipped while others remain.
-    """
-    for n in itertools.count():
-        address = f"127.0.0.{n % 254 + 1}"
-        if address not in used or len(used) >= 254:
-            used.add(address)
-            yield address
+WALL_CLOCK_TIMINGS = lifecycle.WALL_CLOCK_TIMINGS
 
 
 def build(
@@ -52,30 +39,43 @@ def build(
 
     docker_rt.check_engine(docker_host)
     clock = clock_mod.WallClock()
-    used: set[str] = set()
-    addresses = _loopback_addresses(used)
+    # This connection: its id labels every container it creates; it claims its instances'
+    # addresses (127.0.0.N, never one another connection on this machine uses) until close.
+    connection = docker_rt.Connection(namespace)
+    hosts: list[str | None] = [docker_host]
 
     def factory(cluster: str, instance_id: str, opts: dict[str, Any]) -> base.Runtime:
         host = opts.get("docker_host", docker_host)
         if host != docker_host:
             docker_rt.check_engine(host)
-        address = opts.get("address")
-        if address:
-            used.add(address)
-        else:
-            address = next(addresses)
+        if host not in hosts:
+            hosts.append(host)
         return docker_rt.docker_runtime_factory(
             cluster=cluster,
             instance_id=instance_id,
             docker_host=host,
-            address=address,
+            address=opts.get("address") or None,  # restored from a state file: kept
             namespace=namespace,
             allow_unsafe=allow_unsafe,
+            connection=connection,
         )
 
     def on_close(cleanup: bool) -> None:
-        if cleanup:
-            docker_rt.cleanup(namespace=namespace, docker_host=docker_host)
+        # Only this connection's containers, networks and volumes (and those of the connections
+        # it adopted from a state file); other connections of the namespace keep theirs.
+        # Namespace-wide cleanup is the CLI's: python -m ecsedu cleanup.
+        try:
+            if cleanup:
+                for host in hosts:
+                    try:
+                        docker_rt.cleanup_connection(
+                            connection.namespace, connection.claimed, docker_host=host
+                        )
+                    except errors.EcsEduError:
+                        if host == docker_host:
+                            raise  # another engine may be gone: its containers went with it
+        finally:
+            connection.close()
 
     options.setdefault("timings", WALL_CLOCK_TIMINGS)
     cp = control_plane.ControlPlane(

@@ -121,12 +121,20 @@ class Runtime:
     ``wake`` is set by the agent: a runtime that can call back on the engine's own thread (the
     simulated one) calls it after queueing events so the agent drains them at once; others leave
     it alone and the engine polls them periodically.
+
+    ``notify`` is set by the engine; called from any thread, with no lock held by the runtime,
+    whenever poll() has something new to report; it must be cheap and must not touch engine
+    state. A runtime with threads of its own (the Docker one) calls it after queueing events, so
+    that the engine drains them at once instead of on its next periodic poll.
     """
 
     name = "base"
 
     def __init__(self) -> None:
         self.wake: Callable[[], None] | None = None
+        #: Set by the engine; called from any thread, with no lock held by the runtime, whenever
+        #: poll() has something new to report; it must be cheap and must not touch engine state.
+        self.notify: Callable[[], None] | None = None
 
     # -- the interface -------------------------------------------------------------------------
     def start_task(self, spec: TaskSpec) -> None:

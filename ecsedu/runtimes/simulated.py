@@ -17,6 +17,7 @@ import functools
 from dataclasses import dataclass, field
 
 from ecsedu import clock as clock_mod
+from ecsedu.model import task as task_mod
 from ecsedu.runtimes import base
 
 __all__ = ["SimTimings", "SimulatedRuntime"]
@@ -43,7 +44,7 @@ class _SimContainer:
     state: base.ContainerState = base.ContainerState.PENDING
     host_ports: tuple[tuple[int, int, str, str], ...] = ()
     timers: list[clock_mod.Timer] = field(default_factory=list)
-    health: str = "UNKNOWN"
+    health: task_mod.HealthStatus = task_mod.HealthStatus.UNKNOWN
     exit_code: int | None = None
     waiting: bool = False  # pulled, waiting for its dependsOn conditions
 
@@ -122,7 +123,7 @@ class SimulatedRuntime(base.Runtime):
         if condition == "START":
             return dep.state is not base.ContainerState.PENDING
         if condition == "HEALTHY":
-            if dep.health == "HEALTHY":
+            if dep.health == task_mod.HealthStatus.HEALTHY:
                 return True
             return None if stopped else False
         if condition == "COMPLETE":
@@ -238,9 +239,11 @@ class SimulatedRuntime(base.Runtime):
         hc = c.spec.health_check
         if hc is not None:
             first = hc.start_period + min(float(hc.interval), self.timings.health_interval_cap)
-            c.timers.append(self.clock.schedule(first, lambda: self._health(c, "HEALTHY")))
+            c.timers.append(
+                self.clock.schedule(first, lambda: self._health(c, task_mod.HealthStatus.HEALTHY))
+            )
 
-    def _health(self, c: _SimContainer, status: str) -> None:
+    def _health(self, c: _SimContainer, status: task_mod.HealthStatus) -> None:
         if c.state is base.ContainerState.RUNNING:
             c.health = status
             self._emit(base.ContainerEvent(c.task_arn, c.spec.name, c.state, health=status))

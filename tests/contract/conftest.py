@@ -25,7 +25,7 @@ def docker_ready(missing_infrastructure: Any) -> None:
         client.ping()
     except Exception as exc:  # ImportError or docker.errors.DockerException
         missing_infrastructure(f"the Docker engine is unavailable: {exc}")
-    from ecsedu.runtimes import images
+    from ecsedu.runtimes.docker import images
 
     if not images.BUSYBOX_PATH.is_file():
         missing_infrastructure("busybox-static is not installed (apt-get install busybox-static)")
@@ -58,7 +58,7 @@ def ecs(runtime: str) -> Iterator[Any]:
         client.close(cleanup=True)
         if runtime == "docker":
             from ecsedu.runtimes import docker as docker_runtime
-            from ecsedu.runtimes import labels
+            from ecsedu.runtimes.docker import labels
 
             api = docker_runtime.get_client().api
             mine = {"label": labels.namespace_filter(namespace)}

@@ -51,7 +51,7 @@ def docker_client() -> Iterator[Any]:  # session-scoped twin of tests/conftest.p
 @pytest.fixture(scope="session")
 def demo_images(docker_client: Any) -> list[str]:
     """The offline demo images (ecsedu/web, ...), built once per session."""
-    from ecsedu.runtimes import images
+    from ecsedu.runtimes.docker import images
 
     if not images.BUSYBOX_PATH.is_file():
         _unavailable("busybox-static is not installed (apt-get install busybox-static)")
@@ -62,7 +62,7 @@ def demo_images(docker_client: Any) -> list[str]:
 def namespace(docker_client: Any) -> Iterator[str]:
     """A namespace unique to this test; everything carrying it is removed afterwards."""
     from ecsedu.runtimes import docker as docker_runtime
-    from ecsedu.runtimes import labels
+    from ecsedu.runtimes.docker import labels
 
     ns = f"ecsedu-test-{uuid.uuid4().hex[:10]}"
     yield ns
@@ -165,7 +165,7 @@ def second_dockerd(docker_client: Any) -> Iterator[SecondEngine]:
         engine.start()
         import docker
 
-        from ecsedu.runtimes import images
+        from ecsedu.runtimes.docker import images
 
         client = docker.DockerClient(base_url=engine.url)
         images.build_images(client)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ecsedu.runtimes import docker as docker_runtime
-from ecsedu.runtimes import labels
+from ecsedu.runtimes.docker import labels
 
 pytestmark = pytest.mark.docker
 

@@ -17,7 +17,6 @@ import pytest
 
 from ecsedu.errors import ImageNotFoundError, RuntimeUnavailableError, UnsafeTaskDefinitionError
 from ecsedu.runtimes import docker as docker_runtime
-from ecsedu.runtimes import labels
 from ecsedu.runtimes.base import (
     ContainerEvent,
     ContainerSpec,
@@ -26,6 +25,7 @@ from ecsedu.runtimes.base import (
     PortSpec,
     TaskSpec,
 )
+from ecsedu.runtimes.docker import labels
 
 RUNNING, STOPPED = ContainerState.RUNNING, ContainerState.STOPPED
 HEALTH = HealthCheckSpec(
@@ -363,7 +363,7 @@ def test_new_runtime_adopts_running_containers_by_label(
 
 @pytest.mark.docker
 def test_images_build_is_idempotent(docker_client: Any, demo_images: list[str]) -> None:
-    from ecsedu.runtimes import images
+    from ecsedu.runtimes.docker import images
 
     assert set(demo_images) == {
         "ecsedu/web:latest",

@@ -8,7 +8,8 @@ one ecsedu container instance (see https://docs.aws.amazon.com/AmazonECS/latest/
 * **Names.** ``ecsedu-<cluster>-<first 8 hex of the task id>-<container name>``.
 * **Labels.** ``ecsedu.cluster``, ``ecsedu.instance``, ``ecsedu.task-arn``,
   ``ecsedu.task-definition``, ``ecsedu.service``, ``ecsedu.container-name``, ``ecsedu.namespace``
-  (the owner) and the real agent's ``com.amazonaws.ecs.*`` labels (``labels.py``).
+  (the owner), ``ecsedu.connection`` (the connection that created it), ``ecsedu.address`` and the
+  real agent's ``com.amazonaws.ecs.*`` labels (``labels.py``).
 * **Resources.** ``cpu`` → ``cpu_shares`` (at least 2, like the agent), ``memory`` → ``mem_limit``,
   ``memoryReservation`` → ``mem_reservation``.
 * **Ports.** published on the instance's address (``127.0.0.1``, or ``127.0.0.N`` per instance);
@@ -23,16 +24,30 @@ one ecsedu container instance (see https://docs.aws.amazon.com/AmazonECS/latest/
   periodic by-label reconcile catches whatever the stream missed. Everything learnt goes into a
   queue that ``poll()`` drains on the engine's thread.
 
+Each ``ecsedu.connect("docker")`` is a ``Connection``: its 12-hex id is stamped on every container
+(label ``ecsedu.connection``), so ``ecs.close(cleanup=True)`` removes only that connection's
+containers, and its instance addresses (127.0.0.N) are claimed so that two connections on one
+machine never publish on the same address.
+
 Docker's own exceptions never escape: they are mapped to ``ecsedu.errors`` at this boundary.
 ``python -m ecsedu cleanup`` (``main``) removes what carries our labels and namespace, nothing else.
 
-The package: ``common`` (constants, error mapping), ``engine`` (one shared connection per
-Docker engine), ``runtime`` (``DockerRuntime``), ``cleanup`` (the CLI command).
+The package, bottom up (no module imports another in a cycle):
+
+* ``labels`` (the label names), ``common`` (constants, error mapping);
+* ``translate``: a task as ``docker create`` arguments (pure, no engine needed);
+* ``engine``: one shared connection per Docker endpoint (client, event and reconcile threads,
+  worker pool), talking to runtimes through its ``Subscriber`` protocol;
+* ``cleanup``: removal by label (the CLI command, and per connection);
+* ``connection``: a connection's id, liveness, adopted ids and address claims;
+* ``inventory``: the runtime's records, and containers found by label (adopt, reconcile);
+* ``runtime``: ``DockerRuntime`` and its factory;
+* ``images``: the offline demo images (``python -m ecsedu images build``).
 """
 
 from __future__ import annotations
 
-from ecsedu.runtimes.docker.cleanup import CleanupResult, cleanup, main
+from ecsedu.runtimes.docker.cleanup import CleanupResult, cleanup, cleanup_connection, main
 from ecsedu.runtimes.docker.cleanup import _cleanup as _cleanup  # used by the tests
 from ecsedu.runtimes.docker.common import (
     OOM_REASON,
@@ -40,28 +55,29 @@ from ecsedu.runtimes.docker.common import (
     missing_image_message,
     unavailable_message,
 )
+from ecsedu.runtimes.docker.connection import Connection, engine_key, new_connection_id
 from ecsedu.runtimes.docker.engine import check_engine, get_client, image_present, release_engine
-from ecsedu.runtimes.docker.runtime import (
-    DockerRuntime,
-    check_safe,
-    container_name,
-    docker_runtime_factory,
-)
+from ecsedu.runtimes.docker.runtime import DockerRuntime, docker_runtime_factory
+from ecsedu.runtimes.docker.translate import check_safe, container_name
 
 __all__ = [
     "OOM_REASON",
     "CleanupResult",
+    "Connection",
     "DockerRuntime",
     "check_engine",
     "check_safe",
     "cleanup",
+    "cleanup_connection",
     "container_name",
     "docker_runtime_factory",
+    "engine_key",
     "get_client",
     "image_present",
     "main",
     "map_docker_errors",
     "missing_image_message",
+    "new_connection_id",
     "release_engine",
     "unavailable_message",
 ]

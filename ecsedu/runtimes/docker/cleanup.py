@@ -1,18 +1,20 @@
-"""``python -m ecsedu cleanup``: remove what carries ecsedu's labels and namespace, nothing else."""
+"""Cleanup: ``python -m ecsedu cleanup`` removes what carries ecsedu's labels and a namespace (every
+connection of it); ``cleanup_connection`` removes one connection's, for ``ecs.close(cleanup=True)``.
+Nothing without ecsedu's labels is ever touched."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ecsedu.errors import (
     EcsEduError,
 )
-from ecsedu.runtimes import labels
+from ecsedu.runtimes.docker import labels
 from ecsedu.runtimes.docker.common import _load_docker, map_docker_errors
 from ecsedu.runtimes.docker.engine import get_client
 
@@ -26,27 +28,64 @@ class CleanupResult:
     volumes: tuple[str, ...]
 
 
-def _cleanup(client: Any, filters: dict[str, list[str]]) -> CleanupResult:
-    """Remove containers, then networks, then volumes matching every label filter."""
+def _cleanup(
+    client: Any,
+    filters: dict[str, list[str]],
+    keep: Callable[[Mapping[str, str]], bool] | None = None,
+) -> CleanupResult:
+    """Remove containers, then networks, then volumes matching every label filter.
+
+    ``keep``, if given, is asked about each one's labels too (what a label filter cannot say,
+    such as "its connection is one of these").
+    """
     docker = _load_docker()
     api = client.api
+
+    def chosen(item: Mapping[str, Any]) -> bool:
+        return keep is None or keep(item.get("Labels") or {})
+
     removed: list[str] = []
     networks: list[str] = []
     volumes: list[str] = []
     with map_docker_errors():
         for summary in api.containers(all=True, filters=filters):
+            if not chosen(summary):
+                continue
             with contextlib.suppress(docker.errors.APIError):  # gone, or being removed
                 api.remove_container(summary["Id"], v=True, force=True)
                 removed.append(str((summary.get("Names") or [summary["Id"]])[0]).lstrip("/"))
         for net in api.networks(filters=filters):
+            if not chosen(net):
+                continue
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 api.remove_network(net["Id"])
                 networks.append(str(net["Name"]))
         for volume in (api.volumes(filters=filters) or {}).get("Volumes") or []:
+            if not chosen(volume):
+                continue
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 api.remove_volume(volume["Name"], force=True)
                 volumes.append(str(volume["Name"]))
     return CleanupResult(tuple(removed), tuple(networks), tuple(volumes))
+
+
+def cleanup_connection(
+    namespace: str,
+    connections: Collection[str],
+    *,
+    docker_host: str | None = None,
+    client: Any = None,
+) -> CleanupResult:
+    """Remove what one connection created (or adopted): its namespace and one of its ids.
+
+    What ``ecs.close(cleanup=True)`` calls; other connections of the namespace are left alone.
+    """
+    wanted = set(connections)
+    return _cleanup(
+        client if client is not None else get_client(docker_host),
+        {"label": labels.namespace_filter(namespace)},
+        keep=lambda lab: lab.get(labels.CONNECTION, "") in wanted,
+    )
 
 
 def cleanup(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,6 @@ VANISHED_REASON = "DockerContainerMissing: the container is no longer on the Doc
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 RECONCILE_INTERVAL = 3.0  # seconds between by-label reconciles
 POOL_THREADS = 4  # ~6.8 container starts/s on 2 cores; more threads only add latency
-SHORT_ID = 8  # hex digits of the task id in container names
 
 _STATE_OF = {
     "created": ContainerState.PENDING,
@@ -36,7 +34,6 @@ _STATE_OF = {
     "removing": ContainerState.STOPPED,
 }
 _HEALTH_OF = {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY", "starting": "UNKNOWN"}
-_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
 
 
 # -- optional dependency and error mapping --------------------------------------------------------

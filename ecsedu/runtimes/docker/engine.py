@@ -1,14 +1,19 @@
 """One connection per Docker engine, shared by every instance bound to it: the client, the
-events thread, the periodic by-label reconcile and the worker pool."""
+events thread, the periodic by-label reconcile and the worker pool.
+
+The engine knows nothing of ``DockerRuntime``: it talks to its subscribers through the small
+``Subscriber`` protocol below (``owns``, ``on_docker_event``, ``reconcile``), so that no module of
+the package imports another in a cycle."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ecsedu.runtimes import labels
+from ecsedu.runtimes.docker import labels
 from ecsedu.runtimes.docker.common import (
     POOL_THREADS,
     RECONCILE_INTERVAL,
@@ -18,8 +23,33 @@ from ecsedu.runtimes.docker.common import (
     map_docker_errors,
 )
 
-if TYPE_CHECKING:
-    from ecsedu.runtimes.docker.runtime import DockerRuntime
+__all__ = [
+    "Subscriber",
+    "acquire_engine",
+    "check_engine",
+    "get_client",
+    "image_present",
+    "release_engine",
+]
+
+
+class Subscriber(Protocol):
+    """What an engine needs from a runtime that follows its events (``DockerRuntime`` is one).
+
+    Called on the engine's own threads (events, reconcile), never with an engine lock held.
+    """
+
+    def owns(self, attrs: Mapping[str, str]) -> bool:
+        """Whether the container with these labels is the subscriber's."""
+        ...
+
+    def on_docker_event(self, action: str, container_id: str, attrs: Mapping[str, str]) -> None:
+        """A Docker container event (``die``, ``oom``, ``health_status: ...``) of its own."""
+        ...
+
+    def reconcile(self) -> None:
+        """Compare the engine's containers (by label) with what it believes; report the rest."""
+        ...
 
 
 # -- shared engine connections --------------------------------------------------------------------
@@ -44,14 +74,14 @@ class _Engine:
         self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="ecsedu-docker")
         self.connected = True
         self._lock = threading.Lock()
-        self._subscribers: dict[int, DockerRuntime] = {}
+        self._subscribers: dict[int, Subscriber] = {}
         self._stop = threading.Event()
         self._kick = threading.Event()
         self._stream: Any = None
         self._threads: list[threading.Thread] = []
 
     # subscription
-    def subscribe(self, runtime: DockerRuntime) -> None:
+    def subscribe(self, runtime: Subscriber) -> None:
         with self._lock:
             self._subscribers[id(runtime)] = runtime
             if not self._threads:
@@ -63,11 +93,11 @@ class _Engine:
                     thread.start()
                     self._threads.append(thread)
 
-    def unsubscribe(self, runtime: DockerRuntime) -> None:
+    def unsubscribe(self, runtime: Subscriber) -> None:
         with self._lock:
             self._subscribers.pop(id(runtime), None)
 
-    def subscribers(self) -> list[DockerRuntime]:
+    def subscribers(self) -> list[Subscriber]:
         with self._lock:
             return list(self._subscribers.values())
 
@@ -131,7 +161,7 @@ class _Engine:
         for runtime in self.subscribers():
             if runtime.owns(attrs):
                 try:
-                    runtime._on_docker_event(action, str(actor.get("ID") or ""), attrs)
+                    runtime.on_docker_event(action, str(actor.get("ID") or ""), attrs)
                 except Exception:  # never let one runtime's bug kill the shared thread
                     log.exception("ecsedu: error handling Docker event %s", action)
 
@@ -152,7 +182,8 @@ _ENGINES: dict[str, _Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def _engine(docker_host: str | None) -> _Engine:
+def acquire_engine(docker_host: str | None) -> _Engine:
+    """The shared connection to an endpoint, made on first use."""
     key = _host_key(docker_host)
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
@@ -176,7 +207,7 @@ def get_client(docker_host: str | None = None) -> Any:
     Raises:
         RuntimeUnavailableError: no engine answers there.
     """
-    return _engine(docker_host).client
+    return acquire_engine(docker_host).client
 
 
 def image_present(client: Any, image: str) -> bool:
@@ -191,6 +222,6 @@ def image_present(client: Any, image: str) -> bool:
 
 def check_engine(docker_host: str | None = None) -> None:
     """Raise ``RuntimeUnavailableError`` (one sentence naming the fix) unless an engine answers."""
-    engine = _engine(docker_host)
+    engine = acquire_engine(docker_host)
     with map_docker_errors(docker_host):
         engine.client.ping()

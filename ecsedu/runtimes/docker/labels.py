@@ -8,6 +8,10 @@ scheme. See https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agen
 
 The **namespace** label is the owner: two users (or two test runs) sharing one Docker engine use
 different namespaces, and cleanup only ever removes containers and networks carrying its own.
+The **connection** label narrows that to one ``ecsedu.connect("docker")``: two notebooks of one
+user share a namespace, and ``close(cleanup=True)`` on one removes only what that connection
+created (or adopted). The **address** label records the instance address a container publishes
+on, so that other connections on the engine can avoid it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import os
 import re
 
 __all__ = [
+    "ADDRESS",
     "CLUSTER",
+    "CONNECTION",
     "CONTAINER_NAME",
     "ECS_CLUSTER",
     "ECS_CONTAINER_NAME",
@@ -44,6 +50,8 @@ TASK_DEFINITION = "ecsedu.task-definition"  # full task definition ARN (family:r
 SERVICE = "ecsedu.service"  # service name, "" for a standalone task
 CONTAINER_NAME = "ecsedu.container-name"
 NAMESPACE = "ecsedu.namespace"  # the owner; everything is found and removed by it
+CONNECTION = "ecsedu.connection"  # the connection (12 hex) that created it; per-connection cleanup
+ADDRESS = "ecsedu.address"  # the instance address its ports are published on (127.0.0.N)
 
 # The labels the real ECS agent puts on containers, so ECS-minded tooling recognises them.
 ECS_TASK_ARN = "com.amazonaws.ecs.task-arn"

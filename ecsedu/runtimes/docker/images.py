@@ -48,8 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from ecsedu.errors import EcsEduError
-from ecsedu.runtimes import docker as docker_runtime
-from ecsedu.runtimes import labels
+from ecsedu.runtimes.docker import engine as docker_engine
+from ecsedu.runtimes.docker import labels
 
 __all__ = [
     "BUSYBOX_PATH",
@@ -343,7 +343,7 @@ class BuildResult:
 
 def _existing_hash(client: Any, ref: str) -> str | None:
     """The content hash on the image tagged ``ref``; None when there is no such image."""
-    if not docker_runtime.image_present(client, ref):
+    if not docker_engine.image_present(client, ref):
         return None
     config = client.api.inspect_image(ref).get("Config") or {}
     value = (config.get("Labels") or {}).get(labels.IMAGE_HASH)
@@ -406,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     try:
-        client = docker_runtime.get_client(args.docker_host)
+        client = docker_engine.get_client(args.docker_host)
         if args.command == "build":
             for result in build_images(client, force=args.force):
                 verb = "built" if result.built else "up to date"
