@@ -73,14 +73,14 @@ def exceptions(service: str = "ecs") -> Any:
     return _exceptions(service)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _service_model(service: str) -> Any:
     import botocore.session
 
     return botocore.session.get_session().get_service_model(service)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _exceptions(service: str) -> Any:
     from botocore.errorfactory import ClientExceptionsFactory
 

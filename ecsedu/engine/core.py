@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from ecsedu import arns
 from ecsedu import clock as clock_mod
 from ecsedu import ids as ids_mod
 from ecsedu.agent import agent as agent_mod
@@ -162,6 +163,7 @@ class Engine:
             collections.deque()
         )
         self._deliver_lock = threading.Lock()
+        self._local = threading.local()
         self._seen_version = 0
         self._seen_events = 0
         # the driver (wall clock) and play (simulated clock)
@@ -178,19 +180,21 @@ class Engine:
 
         A state-changing call is one batch (one ``Change``), even if it recorded no event; a
         read is none (catching up first may be a clock batch of its own)."""
-        with self.lock:
-            self._catch_up()
-            self._flush("clock")
-            before = self.store.version
-            try:
-                result = fn(self, **params)
-            except BaseException:
+        try:
+            with self.lock:
+                self._catch_up()
+                self._flush("clock")
+                before = self.store.version
+                try:
+                    result = fn(self, **params)
+                except BaseException:
+                    self._flush(operation)
+                    raise
+                if mutating and self.store.version == before:
+                    self.store.touch()
                 self._flush(operation)
-                raise
-            if mutating and self.store.version == before:
-                self.store.touch()
-            self._flush(operation)
-        self._deliver()
+        finally:
+            self._deliver()
         return result
 
     def run(self, operation: str, fn: Callable[[], T]) -> T:
@@ -270,13 +274,14 @@ class Engine:
         clusters, subjects = set(dirty.clusters), dirty.subjects
         tasks, services_, instances = set(), set(), set()
         for arn in subjects:
-            if ":task/" in arn:
+            kind = arns.resource_type(arn)
+            if kind is arns.ResourceType.TASK:
                 tasks.add(arn)
-            elif ":service/" in arn:
+            elif kind is arns.ResourceType.SERVICE:
                 services_.add(arn)
-            elif ":container-instance/" in arn:
+            elif kind is arns.ResourceType.CONTAINER_INSTANCE:
                 instances.add(arn)
-            elif ":cluster/" in arn:
+            elif kind is arns.ResourceType.CLUSTER:
                 clusters.add(arn)
         store.dirty = store_mod.Dirty()
         end = len(store.log)
@@ -296,31 +301,38 @@ class Engine:
             self._outbox.append((list(self._subscribers), change))
 
     def _deliver(self) -> None:
-        """Outside the lock: hand queued changes to their subscribers, in order."""
-        if not self._outbox:
+        """Outside the lock: hand queued changes to their subscribers, in order.
+
+        A subscriber that calls the client again does not deliver re-entrantly: its changes
+        are queued and the delivery loop already running on this thread hands them on next."""
+        if not self._outbox or getattr(self._local, "delivering", False):
             return
         with self._deliver_lock:
-            while self._outbox:
-                try:
-                    subscribers, change = self._outbox.popleft()
-                except IndexError:
-                    return
-                for sub in subscribers:
-                    if not sub.active:
-                        continue
+            self._local.delivering = True
+            try:
+                while self._outbox:
                     try:
-                        sub.callback(change)
-                    except Exception:
-                        log.exception("ecsedu: a change-feed subscriber raised (ignored)")
+                        subscribers, change = self._outbox.popleft()
+                    except IndexError:
+                        return
+                    for sub in subscribers:
+                        if not sub.active:
+                            continue
+                        try:
+                            sub.callback(change)
+                        except Exception:
+                            log.exception("ecsedu: a change-feed subscriber raised (ignored)")
+            finally:
+                self._local.delivering = False
 
     # ======================================================================= internal commands
     def set_desired_count(self, service_arn: str, count: int, *, cause: str) -> None:
         """Controllers' way to scale a service (not the boto3 surface): set the desired count
         of a REPLICA service, with ``cause`` written to the event log."""
         service = self.store.services.get(service_arn)
-        if service is None or service.status != "ACTIVE":
+        if service is None or service.status != service_mod.ServiceStatus.ACTIVE:
             raise KeyError(service_arn)
-        if service.scheduling_strategy != "REPLICA":
+        if service.scheduling_strategy != service_mod.SchedulingStrategy.REPLICA:
             raise ValueError("only a REPLICA service has a desired count to set")
         if count < 0:
             raise ValueError("desired count must be >= 0")

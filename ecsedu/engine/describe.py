@@ -48,7 +48,7 @@ def cluster(
     out: dict[str, Any] = {
         "clusterArn": c.arn,
         "clusterName": c.name,
-        "status": c.status,
+        "status": c.status._value_,
         "registeredContainerInstancesCount": c.registered_container_instances_count,
         "runningTasksCount": c.running_tasks_count,
         "pendingTasksCount": c.pending_tasks_count,
@@ -112,7 +112,7 @@ def container_instance(i: ci_mod.ContainerInstance, *, tags: bool = False) -> di
             _stringset("PORTS", list(i.reserved_ports)),
             _stringset("PORTS_UDP", list(i.reserved_ports_udp)),
         ],
-        "status": i.status,
+        "status": i.status._value_,
         "agentConnected": i.agent_connected,
         "runningTasksCount": i.running_tasks_count,
         "pendingTasksCount": i.pending_tasks_count,
@@ -127,7 +127,7 @@ def container_instance(i: ci_mod.ContainerInstance, *, tags: bool = False) -> di
 
 def task_definition(td: td_mod.TaskDefinition) -> dict[str, Any]:
     doc = copy.deepcopy(td.document)
-    doc["status"] = td.status
+    doc["status"] = td.status._value_
     if isinstance(doc.get("registeredAt"), (int, float)):
         doc["registeredAt"] = timestamp(float(doc["registeredAt"]))
     if isinstance(doc.get("deregisteredAt"), (int, float)):
@@ -152,13 +152,13 @@ def _container(t: task_mod.Task, c: task_mod.Container) -> dict[str, Any]:
         "taskArn": t.arn,
         "name": c.name,
         "image": c.image,
-        "lastStatus": c.last_status,
+        "lastStatus": c.last_status._value_,
         "networkBindings": [
             {"bindIP": ip, "containerPort": cp, "hostPort": hp, "protocol": proto}
             for cp, hp, proto, ip in c.bindings
         ],
         "networkInterfaces": [],
-        "healthStatus": c.health_status,
+        "healthStatus": c.health_status._value_,
         "cpu": str(c.cpu),
     }
     if c.memory is not None:
@@ -190,7 +190,7 @@ def task(t: task_mod.Task, *, tags: bool = False) -> dict[str, Any]:
             "inferenceAcceleratorOverrides": [],
         },
         "lastStatus": t.last_status._value_,
-        "desiredStatus": t.desired_status,
+        "desiredStatus": t.desired_status._value_,
         "cpu": str(td.task_cpu if td.task_cpu is not None else t.cpu),
         "memory": str(td.task_memory if td.task_memory is not None else t.memory),
         "containers": [_container(t, c) for c in t.containers],
@@ -198,7 +198,7 @@ def task(t: task_mod.Task, *, tags: bool = False) -> dict[str, Any]:
         "createdAt": timestamp(t.created_at),
         "group": t.group,
         "launchType": t.launch_type,
-        "healthStatus": t.health_status,
+        "healthStatus": t.health_status._value_,
         "attachments": [],
         "attributes": [{"name": "ecs.cpu-architecture", "value": "x86_64"}],
         "tags": copy.deepcopy(t.tags) if tags else [],
@@ -222,7 +222,7 @@ def task(t: task_mod.Task, *, tags: bool = False) -> dict[str, Any]:
 def _deployment(s: service_mod.Service, d: service_mod.Deployment) -> dict[str, Any]:
     return {
         "id": d.id,
-        "status": d.status,
+        "status": d.status._value_,
         "taskDefinition": d.task_definition_arn,
         "desiredCount": d.desired_count,
         "pendingCount": d.pending_count,
@@ -231,7 +231,7 @@ def _deployment(s: service_mod.Service, d: service_mod.Deployment) -> dict[str, 
         "createdAt": timestamp(d.created_at),
         "updatedAt": timestamp(d.updated_at),
         "launchType": s.launch_type,
-        "rolloutState": d.rollout_state,
+        "rolloutState": d.rollout_state._value_,
         "rolloutStateReason": d.rollout_state_reason,
     }
 
@@ -243,7 +243,7 @@ def service(s: service_mod.Service, *, tags: bool = False) -> dict[str, Any]:
         "clusterArn": s.cluster_arn,
         "loadBalancers": copy.deepcopy(s.request.get("loadBalancers", [])),
         "serviceRegistries": copy.deepcopy(s.request.get("serviceRegistries", [])),
-        "status": s.status,
+        "status": s.status._value_,
         "desiredCount": s.desired_count,
         "runningCount": s.running_count,
         "pendingCount": s.pending_count,
@@ -266,7 +266,7 @@ def service(s: service_mod.Service, *, tags: bool = False) -> dict[str, Any]:
         "createdAt": timestamp(s.created_at),
         "placementConstraints": copy.deepcopy(s.placement_constraints),
         "placementStrategy": copy.deepcopy(s.placement_strategy),
-        "schedulingStrategy": s.scheduling_strategy,
+        "schedulingStrategy": s.scheduling_strategy._value_,
         "deploymentController": {"type": "ECS"},
         "createdBy": "arn:aws:iam::123456789012:root",
         "enableECSManagedTags": bool(s.request.get("enableECSManagedTags", False)),

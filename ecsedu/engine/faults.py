@@ -22,7 +22,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecsedu import errors
+from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import events as events_mod
+from ecsedu.model import service as service_mod
 from ecsedu.model import task as task_mod
 
 if TYPE_CHECKING:
@@ -98,9 +100,9 @@ def inject(cp: ControlPlane, fault: str, **target: Any) -> dict[str, Any]:
         agent.terminate()
         inst.agent_connected = False
         cluster = store.clusters[inst.cluster_arn]
-        if inst.status != "INACTIVE":
+        if inst.status != ci_mod.InstanceStatus.INACTIVE:
             cluster.registered_container_instances_count -= 1
-        inst.status = "INACTIVE"
+        inst.status = ci_mod.InstanceStatus.INACTIVE
         inst.version += 1
         index.update(inst)
         store.record(
@@ -108,7 +110,7 @@ def inject(cp: ControlPlane, fault: str, **target: Any) -> dict[str, Any]:
             f"instance {inst.id} lost (host terminated)",
             cluster_arn=inst.cluster_arn,
             subject=arn,
-            status="INACTIVE",
+            status=ci_mod.InstanceStatus.INACTIVE.value,
         )
         for t in list(store.tasks.values()):
             if t.container_instance_arn == arn and t.last_status is not task_mod.TaskStatus.STOPPED:
@@ -118,7 +120,7 @@ def inject(cp: ControlPlane, fault: str, **target: Any) -> dict[str, Any]:
                     f"Host EC2 (instance {inst.ec2_instance_id}) terminated.",
                 )
     for s in store.services.values():
-        if s.cluster_arn == inst.cluster_arn and s.status != "INACTIVE":
+        if s.cluster_arn == inst.cluster_arn and s.status != service_mod.ServiceStatus.INACTIVE:
             cp.services.request(s)
     return {"containerInstance": arn}
 

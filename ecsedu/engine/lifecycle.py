@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ecsedu import arns
 from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import store as store_mod
 from ecsedu.model import container_instance as ci_mod
@@ -44,6 +45,9 @@ __all__ = [
 ]
 
 S = task_mod.TaskStatus
+DESIRED = task_mod.DesiredStatus
+CS = task_mod.ContainerStatus
+HEALTH = task_mod.HealthStatus
 #: Transitions that can change a service scheduler's decision (the others only move a task along
 #: a path the scheduler already counted): RUNNING (now counts, and healthy in 40 s), STOPPING
 #: (a DRAINING service may become INACTIVE) and STOPPED (resources are free again).
@@ -74,7 +78,9 @@ WALL_CLOCK_TIMINGS = TaskTimings(activating=0.0, deactivating=0.0, health_grace=
 
 
 def _provisioning(t: TaskTimings, task: task_mod.Task) -> float:
-    return t.provisioning_awsvpc if task.task_definition.network_mode == "awsvpc" else t.provisioning
+    return (
+        t.provisioning_awsvpc if task.task_definition.network_mode == "awsvpc" else t.provisioning
+    )
 
 
 def _deprovisioning(t: TaskTimings, task: task_mod.Task) -> float:
@@ -175,7 +181,8 @@ class Lifecycle:
     def _enter_gated(self, task: task_mod.Task, status: S) -> None:
         """Entered a gated status: start its clock and ask the gate's participants."""
         step = LIFECYCLE[status]
-        assert step.gate is not None and step.lasts is not None
+        assert step.gate is not None
+        assert step.lasts is not None
         holds = {p.name for p in self.participants[step.gate] if p.hold(task, step.gate)}
         state = _GateState(step.gate, status, holds)
         self._gates[task.arn] = state
@@ -213,10 +220,9 @@ class Lifecycle:
     ) -> task_mod.Task:
         store = self.store
         task_id = store.ids.hex32()
-        cluster_name = cluster_arn.rsplit("/", 1)[1]
-        arn = f"{store_mod.ARN_PREFIX}task/{cluster_name}/{task_id}"
+        cluster_name = arns.cluster_name(cluster_arn)
+        arn = arns.task(cluster_name, task_id)
         footprint = self._footprint(td)
-        prefix = f"{store_mod.ARN_PREFIX}container/{cluster_name}/{task_id}/"
         containers = [
             task_mod.Container(
                 name=c.name,
@@ -225,7 +231,7 @@ class Lifecycle:
                 cpu=c.cpu,
                 memory=c.memory,
                 memory_reservation=c.memory_reservation,
-                container_arn=prefix + store.ids.uuid(),
+                container_arn=arns.container(cluster_name, task_id, store.ids.uuid()),
                 has_health_check=c.health_check is not None,
             )
             for c in td.containers
@@ -258,8 +264,8 @@ class Lifecycle:
             f"task {task_id} PROVISIONING on {instance.id}",
             cluster_arn=cluster_arn,
             subject=arn,
-            lastStatus="PROVISIONING",
-            desiredStatus="RUNNING",
+            lastStatus=S.PROVISIONING._value_,
+            desiredStatus=DESIRED.RUNNING._value_,
             instance=instance.arn,
         )
         self._count(task, None, S.PROVISIONING)
@@ -367,7 +373,7 @@ class Lifecycle:
             cluster_arn=task.cluster_arn,
             subject=task.arn,
             lastStatus=new._value_,
-            desiredStatus=task.desired_status,
+            desiredStatus=task.desired_status._value_,
             stopCode=task.stop_code,
             stoppedReason=task.stopped_reason,
         )
@@ -385,7 +391,7 @@ class Lifecycle:
 
     def _to_pending(self, task: task_mod.Task) -> None:
         self.set_status(task, S.PENDING)
-        if task.desired_status != "RUNNING":
+        if task.desired_status != DESIRED.RUNNING:
             self._begin_stopping(task)
             return
         task.pull_started_at = self.store.clock.now
@@ -395,17 +401,17 @@ class Lifecycle:
 
     def _to_running(self, task: task_mod.Task) -> None:
         self.set_status(task, S.RUNNING)
-        if task.desired_status != "RUNNING":
+        if task.desired_status != DESIRED.RUNNING:
             self._begin_stopping(task)
 
     def _to_stopping(self, task: task_mod.Task) -> None:
         self.set_status(task, S.STOPPING)
         agent = self.store.agents.get(task.container_instance_arn)
         never_started = task.pull_started_at is None
-        done = all(c.last_status == "STOPPED" for c in task.containers)
+        done = all(c.last_status == CS.STOPPED for c in task.containers)
         if never_started or done or agent is None or agent.lost:
             for c in task.containers:
-                c.last_status = "STOPPED"
+                c.last_status = CS.STOPPED
             self._all_stopped(task)
             return
         timeouts = [
@@ -457,9 +463,12 @@ class Lifecycle:
         if agent is None or agent.lost:
             return
         spec = self.spec(task)
-        known = {c.name: (base.ContainerState(c.last_status), c.bindings) for c in task.containers}
+        known = {
+            c.name: (base.ContainerState(c.last_status._value_), c.bindings)
+            for c in task.containers
+        }
         found = agent.runtime.adopt(spec, known)
-        if status is S.PENDING and task.desired_status == "RUNNING" and not found:
+        if status is S.PENDING and task.desired_status == DESIRED.RUNNING and not found:
             agent.start_task(spec)
             return
         self.reconcile_containers(task, found)
@@ -474,9 +483,9 @@ class Lifecycle:
     # -- stopping ------------------------------------------------------------------------------
     def stop(self, task: task_mod.Task, stop_code: str, reason: str) -> bool:
         """Set desired STOPPED (once) and walk the task down. Returns False if already stopping."""
-        if task.desired_status == "STOPPED":
+        if task.desired_status == DESIRED.STOPPED:
             return False
-        task.desired_status = "STOPPED"
+        task.desired_status = DESIRED.STOPPED
         task.stop_code = stop_code
         task.stopped_reason = reason
         task.stopping_at = self.store.clock.now
@@ -488,7 +497,7 @@ class Lifecycle:
             cluster_arn=task.cluster_arn,
             subject=task.arn,
             lastStatus=task.last_status.value,
-            desiredStatus="STOPPED",
+            desiredStatus=DESIRED.STOPPED._value_,
             stopCode=stop_code,
             stoppedReason=reason,
         )
@@ -512,8 +521,8 @@ class Lifecycle:
         """The host is gone: the task is STOPPED now, whatever it was doing."""
         self.stop(task, stop_code, reason)
         for c in task.containers:
-            if c.last_status != "STOPPED":
-                c.last_status = "STOPPED"
+            if c.last_status != CS.STOPPED:
+                c.last_status = CS.STOPPED
         task.execution_stopped_at = self.store.clock.now
         if task.last_status is not S.STOPPED:
             self._to_stopped(task)
@@ -536,23 +545,23 @@ class Lifecycle:
         if ev.runtime_id:
             c.runtime_id = ev.runtime_id
         if ev.health is not None and ev.health != c.health_status:
-            c.health_status = ev.health
+            c.health_status = HEALTH(ev.health)
             before = task.health_status
             task.health_status = task.essential_health()
             task.version += 1
             self.store.record(
                 EV.CONTAINER_STATE_CHANGE,
-                f"container {c.name} of task {task.id} is {ev.health}",
+                f"container {c.name} of task {task.id} is {c.health_status._value_}",
                 cluster_arn=task.cluster_arn,
                 subject=task.arn,
                 container=c.name,
-                healthStatus=ev.health,
+                healthStatus=c.health_status._value_,
             )
             if task.health_status != before and task.service_name is not None:
                 self.on_change(task)
         if ev.state._value_ == c.last_status:
             return
-        c.last_status = ev.state._value_
+        c.last_status = CS(ev.state._value_)
         task.version += 1
         if ev.state is base.ContainerState.RUNNING:
             c.bindings = ev.bindings
@@ -562,10 +571,10 @@ class Lifecycle:
                 cluster_arn=task.cluster_arn,
                 subject=task.arn,
                 container=c.name,
-                lastStatus="RUNNING",
+                lastStatus=CS.RUNNING._value_,
             )
             if task.last_status is S.PENDING and all(
-                x.last_status == "RUNNING" for x in task.containers
+                x.last_status == CS.RUNNING for x in task.containers
             ):
                 task.pull_stopped_at = task.pull_started_at
                 task.started_at = now
@@ -582,17 +591,17 @@ class Lifecycle:
             cluster_arn=task.cluster_arn,
             subject=task.arn,
             container=c.name,
-            lastStatus="STOPPED",
+            lastStatus=CS.STOPPED._value_,
             exitCode=ev.exit_code,
             reason=ev.reason,
         )
-        if task.desired_status == "RUNNING":
+        if task.desired_status == DESIRED.RUNNING:
             if ev.start_failed:
                 self.stop(task, "TaskFailedToStart", ev.reason or "TaskFailedToStart")
             elif c.essential:
                 self.stop(task, "EssentialContainerExited", "Essential container in task exited")
         if task.last_status is S.STOPPING and all(
-            x.last_status == "STOPPED" for x in task.containers
+            x.last_status == CS.STOPPED for x in task.containers
         ):
             self._all_stopped(task)
 
@@ -612,7 +621,7 @@ class Lifecycle:
     ) -> None:
         """Containers ECS believes RUNNING that the host no longer runs are reported STOPPED."""
         for c in task.containers:
-            if c.last_status == "RUNNING" and found.get(c.name) is not base.ContainerState.RUNNING:
+            if c.last_status == CS.RUNNING and found.get(c.name) is not base.ContainerState.RUNNING:
                 self.apply_event(
                     base.ContainerEvent(
                         task.arn,
@@ -644,8 +653,8 @@ class Lifecycle:
         return base.TaskSpec(
             task_arn=task.arn,
             task_id=task.id,
-            cluster=task.cluster_arn.rsplit("/", 1)[1],
-            instance_id=task.container_instance_arn.rsplit("/", 1)[1],
+            cluster=arns.cluster_name(task.cluster_arn),
+            instance_id=arns.resource_id(task.container_instance_arn),
             task_definition_arn=td.arn,
             family=td.family,
             network_mode=td.network_mode,

@@ -13,7 +13,7 @@ replaced.
 
 from __future__ import annotations
 
-import functools
+import enum
 import json
 import os
 import tempfile
@@ -21,15 +21,13 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ecsedu import errors
+from ecsedu import arns, errors
 from ecsedu.engine import placement
-from ecsedu.engine import store as store_mod
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import service as service_mod
 from ecsedu.model import task as task_mod
 from ecsedu.model import task_definition as td_mod
-from ecsedu.runtimes import base
 
 if TYPE_CHECKING:
     from ecsedu.engine.core import Engine as ControlPlane
@@ -42,7 +40,17 @@ S = task_mod.TaskStatus
 
 
 def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: getattr(obj, n) for n in names}
+    """The named fields of ``obj``; statuses (str enums) as the plain strings they stand for."""
+    out = {n: getattr(obj, n) for n in names}
+    for n, value in out.items():
+        if isinstance(value, enum.Enum):
+            out[n] = value._value_
+    return out
+
+
+def _typed(entry: dict[str, Any], enums: dict[str, type[enum.Enum]]) -> dict[str, Any]:
+    """``entry`` with its saved status strings read back as the model's enum members."""
+    return {k: enums[k](v) if k in enums else v for k, v in entry.items()}
 
 
 CLUSTER_FIELDS = (
@@ -149,6 +157,24 @@ SERVICE_FIELDS = (
     "min_capacity",
     "max_capacity",
 )
+CLUSTER_ENUMS: dict[str, type[enum.Enum]] = {"status": cluster_mod.ClusterStatus}
+INSTANCE_ENUMS: dict[str, type[enum.Enum]] = {"status": ci_mod.InstanceStatus}
+TASK_ENUMS: dict[str, type[enum.Enum]] = {
+    "desired_status": task_mod.DesiredStatus,
+    "health_status": task_mod.HealthStatus,
+}
+CONTAINER_ENUMS: dict[str, type[enum.Enum]] = {
+    "last_status": task_mod.ContainerStatus,
+    "health_status": task_mod.HealthStatus,
+}
+SERVICE_ENUMS: dict[str, type[enum.Enum]] = {
+    "scheduling_strategy": service_mod.SchedulingStrategy,
+    "status": service_mod.ServiceStatus,
+}
+DEPLOYMENT_ENUMS: dict[str, type[enum.Enum]] = {
+    "status": service_mod.DeploymentStatus,
+    "rollout_state": service_mod.RolloutState,
+}
 DEPLOYMENT_FIELDS = (
     "id",
     "task_definition_arn",
@@ -191,7 +217,7 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
             {
                 "arn": td.arn,
                 "revision": td.revision,
-                "status": td.status,
+                "status": td.status._value_,
                 "registered_at": td.document.get("registeredAt"),
                 "deregistered_at": td.document.get("deregisteredAt"),
                 "request": store.td_requests[td.arn],
@@ -285,11 +311,11 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
     store.ids.set_state(data["rng"])
     store.streams.set_state(data.get("streams", {}))
     for c in data["clusters"]:
-        cluster = cluster_mod.Cluster(**c)
+        cluster = cluster_mod.Cluster(**_typed(c, CLUSTER_ENUMS))
         store.clusters[cluster.arn] = cluster
         store.indexes[cluster.arn] = placement.ClusterIndex()
     for i in data["instances"]:
-        fields = {k: i[k] for k in INSTANCE_FIELDS}
+        fields = _typed({k: i[k] for k in INSTANCE_FIELDS}, INSTANCE_ENUMS)
         inst = ci_mod.ContainerInstance(
             **fields,
             reserved_ports=tuple(i["reserved_ports"]),
@@ -299,7 +325,7 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
             group_counts=Counter(i["group_counts"]),
         )
         index = store.indexes[inst.cluster_arn]
-        cluster_name = inst.cluster_arn.rsplit("/", 1)[1]
+        cluster_name = arns.cluster_name(inst.cluster_arn)
         options = {"docker_host": inst.docker_host} if inst.docker_host else {}
         if inst.address:
             options["address"] = inst.address
@@ -326,8 +352,9 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
             revision=entry["revision"],
             registered_at=float(entry["registered_at"]),
         )
-        if entry["status"] != "ACTIVE":
-            td = td.with_status(entry["status"])
+        status = td_mod.TaskDefinitionStatus(entry["status"])
+        if status != td_mod.TaskDefinitionStatus.ACTIVE:
+            td = td.with_status(status)
             if entry.get("deregistered_at") is not None:
                 td.document["deregisteredAt"] = float(entry["deregistered_at"])
         store.families.setdefault(family, []).append(td)
@@ -337,13 +364,13 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
     for entry in data["tasks"]:
         containers = [
             task_mod.Container(
-                **{k: c[k] for k in CONTAINER_FIELDS},
+                **_typed({k: c[k] for k in CONTAINER_FIELDS}, CONTAINER_ENUMS),
                 bindings=tuple((int(a), int(b), str(p), str(ip)) for a, b, p, ip in c["bindings"]),
             )
             for c in entry["containers"]
         ]
         task = task_mod.Task(
-            **{k: entry[k] for k in TASK_FIELDS},
+            **_typed({k: entry[k] for k in TASK_FIELDS}, TASK_ENUMS),
             task_definition=by_arn[entry["task_definition_arn"]],
             containers=containers,
             last_status=S(entry["last_status"]),
@@ -354,10 +381,12 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
         if task.service_name is not None:
             store.tasks_of_service(task.cluster_arn, task.service_name)[task.arn] = task
     for entry in data["services"]:
-        fields = {k: entry[k] for k in SERVICE_FIELDS}
+        fields = _typed({k: entry[k] for k in SERVICE_FIELDS}, SERVICE_ENUMS)
         service = service_mod.Service(
             **fields,
-            deployments=[service_mod.Deployment(**d) for d in entry["deployments"]],
+            deployments=[
+                service_mod.Deployment(**_typed(d, DEPLOYMENT_ENUMS)) for d in entry["deployments"]
+            ],
             events=[service_mod.ServiceEvent(*e) for e in entry["events"]],
         )
         store.services[service.arn] = service
@@ -379,5 +408,5 @@ def _resume(cp: ControlPlane) -> None:
     if store.clusters:
         cp.services.start_sweeps()
     for service in store.services.values():
-        if service.status != "INACTIVE":
+        if service.status != service_mod.ServiceStatus.INACTIVE:
             cp.services.request(service)

@@ -120,7 +120,7 @@ class ClusterIndex:
         self.instances.append(instance)
         self.cpu = np.append(self.cpu, instance.remaining_cpu)
         self.mem = np.append(self.mem, instance.remaining_memory)
-        self.active = np.append(self.active, instance.status == "ACTIVE")
+        self.active = np.append(self.active, instance.status == ci_mod.InstanceStatus.ACTIVE)
         self.connected = np.append(self.connected, instance.agent_connected)
         for name, counts in self.groups.items():
             self.groups[name] = np.append(counts, 0)
@@ -137,7 +137,7 @@ class ClusterIndex:
         i = instance.index
         self.cpu[i] = instance.remaining_cpu
         self.mem[i] = instance.remaining_memory
-        self.active[i] = instance.status == "ACTIVE"
+        self.active[i] = instance.status == ci_mod.InstanceStatus.ACTIVE
         self.connected[i] = instance.agent_connected
 
     def attributes_changed(self) -> None:

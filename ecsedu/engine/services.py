@@ -10,6 +10,7 @@ suppressed (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-
 
 from __future__ import annotations
 
+from ecsedu import arns
 from ecsedu.engine import lifecycle as lifecycle_mod
 from ecsedu.engine import placement, scheduler
 from ecsedu.engine import store as store_mod
@@ -74,7 +75,7 @@ class ServiceController:
 
     def _sweep(self) -> None:
         for service in list(self.store.services.values()):
-            if service.status != "INACTIVE":
+            if service.status != service_mod.ServiceStatus.INACTIVE:
                 self.reconcile(service)
         self.store.clock.schedule(SWEEP_SECONDS, self._sweep, priority=4)
 
@@ -98,7 +99,7 @@ class ServiceController:
         if service is None:
             return
         self.request(service)
-        if task.last_status is S.RUNNING and task.desired_status == "RUNNING":
+        if task.last_status is S.RUNNING and task.desired_status == task_mod.DesiredStatus.RUNNING:
             self.request(service, self.lifecycle.timings.health_grace)
         if task.last_status is S.STOPPED:
             self._count_failure(service, task)
@@ -106,10 +107,8 @@ class ServiceController:
     def _service_of(self, task: task_mod.Task) -> service_mod.Service | None:
         if task.service_name is None:
             return None
-        cluster_name = task.cluster_arn.rsplit("/", 1)[1]
-        return self.store.services.get(
-            f"{store_mod.ARN_PREFIX}service/{cluster_name}/{task.service_name}"
-        )
+        cluster_name = arns.cluster_name(task.cluster_arn)
+        return self.store.services.get(arns.service(cluster_name, task.service_name))
 
     # -- events --------------------------------------------------------------------------------
     def event(self, service: service_mod.Service, message: str) -> None:
@@ -135,13 +134,9 @@ class ServiceController:
             running = t.last_status is S.RUNNING
             has_checks = any(c.essential and c.has_health_check for c in t.containers)
             if has_checks:
-                healthy = running and t.health_status == "HEALTHY"
+                healthy = running and t.health_status == task_mod.HealthStatus.HEALTHY
             else:
-                healthy = (
-                    running
-                    and t.running_since is not None
-                    and now - t.running_since >= grace
-                )
+                healthy = running and t.running_since is not None and now - t.running_since >= grace
             out.append(
                 scheduler.TaskFacts(
                     arn=t.arn,
@@ -149,14 +144,14 @@ class ServiceController:
                     instance=inst.index if inst is not None else -1,
                     running=running,
                     healthy=healthy,
-                    unhealthy=t.health_status == "UNHEALTHY",
-                    on_draining=inst is not None and inst.status != "ACTIVE",
+                    unhealthy=t.health_status == task_mod.HealthStatus.UNHEALTHY,
+                    on_draining=inst is not None and inst.status != ci_mod.InstanceStatus.ACTIVE,
                 )
             )
         return out
 
     def reconcile(self, service: service_mod.Service) -> scheduler.ServicePlan:
-        if service.status == "INACTIVE":
+        if service.status == service_mod.ServiceStatus.INACTIVE:
             return scheduler.ServicePlan()
         facts = self.facts(service)
         now = self.store.clock.now
@@ -166,17 +161,19 @@ class ServiceController:
             budget = 0
         primary = service.primary
         index = self.store.indexes[service.cluster_arn]
-        if service.scheduling_strategy == "DAEMON":
+        if service.scheduling_strategy == service_mod.SchedulingStrategy.DAEMON:
             eligible, draining = self._daemon_instances(service, index)
-            service.desired_count = len(eligible) if service.status == "ACTIVE" else 0
+            service.desired_count = (
+                len(eligible) if service.status == service_mod.ServiceStatus.ACTIVE else 0
+            )
             primary.desired_count = service.desired_count
             plan = scheduler.plan_daemon(
                 primary_id=primary.id,
-                eligible=eligible if service.status == "ACTIVE" else [],
+                eligible=eligible if service.status == service_mod.ServiceStatus.ACTIVE else [],
                 draining=draining,
                 tasks=facts,
             )
-            if service.status != "ACTIVE":
+            if service.status != service_mod.ServiceStatus.ACTIVE:
                 plan = scheduler.ServicePlan(
                     stop=tuple((f.arn, scheduler.StopWhy.SCALE_IN) for f in facts)
                 )
@@ -199,9 +196,9 @@ class ServiceController:
         eligible, draining = [], []
         constraints = self._constraints(service)
         for inst in index.instances:
-            if inst.status == "DRAINING":
+            if inst.status == ci_mod.InstanceStatus.DRAINING:
                 draining.append(inst.index)
-            elif inst.status == "ACTIVE":
+            elif inst.status == ci_mod.InstanceStatus.ACTIVE:
                 ok = all(
                     placement.constraint_failure(
                         index,
@@ -412,7 +409,7 @@ class ServiceController:
         for d in service.deployments[1:]:
             remaining = alive_by_deployment.get(d.id, 0)
             if remaining == 0 and d.running_count == 0 and d.pending_count == 0:
-                d.status = "INACTIVE"
+                d.status = service_mod.DeploymentStatus.INACTIVE
                 self.store.record(
                     EV.DEPLOYMENT_STATE_CHANGE,
                     f"deployment {d.id} INACTIVE",
@@ -423,11 +420,11 @@ class ServiceController:
             d.desired_count = remaining
             kept.append(d)
         service.deployments = kept
-        if service.status == "DRAINING":
+        if service.status == service_mod.ServiceStatus.DRAINING:
             if not any(
                 t.last_status not in (S.STOPPING, S.DEPROVISIONING, S.STOPPED) for t in mine
             ):
-                service.status = "INACTIVE"
+                service.status = service_mod.ServiceStatus.INACTIVE
                 self.store.record(
                     EV.SERVICE_EVENT,
                     f"service {service.name} INACTIVE",
@@ -441,8 +438,8 @@ class ServiceController:
             and alive_by_deployment.get(primary.id, 0) == service.desired_count
             and service.pending_count == 0
         )
-        if settled and primary.rollout_state == "IN_PROGRESS":
-            primary.rollout_state = "COMPLETED"
+        if settled and primary.rollout_state == service_mod.RolloutState.IN_PROGRESS:
+            primary.rollout_state = service_mod.RolloutState.COMPLETED
             primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
             primary.updated_at = now
             self.event(

@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecsedu import arns, errors
 from ecsedu import clock as clock_mod
-from ecsedu import errors
 from ecsedu import ids as ids_mod
 from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import placement
@@ -24,8 +24,6 @@ from ecsedu.model import task as task_mod
 from ecsedu.model import task_definition as td_mod
 
 __all__ = ["Store"]
-
-ARN_PREFIX = f"arn:aws:ecs:{ids_mod.REGION}:{ids_mod.ACCOUNT}:"
 
 
 @dataclass
@@ -131,42 +129,35 @@ class Store:
     # -- lookups that answer like ECS ----------------------------------------------------------
     def cluster(self, ref: str | None, operation: str) -> cluster_mod.Cluster:
         name = ref or "default"
-        arn = name if name.startswith(ARN_PREFIX) else f"{ARN_PREFIX}cluster/{name}"
+        arn = name if arns.is_arn(name) else arns.cluster(name)
         c = self.clusters.get(arn)
-        if c is None or c.status != "ACTIVE":
+        if c is None or c.status != cluster_mod.ClusterStatus.ACTIVE:
             raise errors.ecs_error("ClusterNotFoundException", "Cluster not found.", operation)
         return c
 
     def find_cluster(self, ref: str) -> cluster_mod.Cluster | None:
-        arn = ref if ref.startswith(ARN_PREFIX) else f"{ARN_PREFIX}cluster/{ref}"
+        arn = ref if arns.is_arn(ref) else arns.cluster(ref)
         return self.clusters.get(arn)
 
     def instance_arn(self, cluster: cluster_mod.Cluster, ref: str) -> str:
-        if ref.startswith(ARN_PREFIX):
-            return ref
-        return f"{ARN_PREFIX}container-instance/{cluster.name}/{ref}"
+        return ref if arns.is_arn(ref) else arns.container_instance(cluster.name, ref)
 
     def task_arn(self, cluster: cluster_mod.Cluster, ref: str) -> str:
-        if ref.startswith(ARN_PREFIX):
-            return ref
-        return f"{ARN_PREFIX}task/{cluster.name}/{ref}"
+        return ref if arns.is_arn(ref) else arns.task(cluster.name, ref)
 
     def service_arn(self, cluster: cluster_mod.Cluster, ref: str) -> str:
-        if ref.startswith(ARN_PREFIX):
-            return ref
-        return f"{ARN_PREFIX}service/{cluster.name}/{ref}"
+        return ref if arns.is_arn(ref) else arns.service(cluster.name, ref)
 
     def task_definition(
         self, ref: str, operation: str, *, allow_inactive: bool = True
     ) -> td_mod.TaskDefinition | None:
         """Resolve ``family``, ``family:revision`` or an ARN; None if there is no such thing."""
-        text = ref.split(":task-definition/", 1)[1] if ":task-definition/" in ref else ref
-        family, _, rev = text.partition(":")
+        family, _, rev = arns.task_definition_ref(ref).partition(":")
         revisions = self.families.get(family)
         if not revisions:
             return None
         if not rev:
-            active = [td for td in revisions if td.status == "ACTIVE"]
+            active = [td for td in revisions if td.status == td_mod.TaskDefinitionStatus.ACTIVE]
             return active[-1] if active else None
         if not rev.isdigit() or not 1 <= int(rev) <= len(revisions):
             return None

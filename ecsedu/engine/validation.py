@@ -38,6 +38,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from botocore.validate import ParamValidator
 
 from ecsedu import errors
+from ecsedu.model import service as service_mod
 from ecsedu.model import task_definition as td
 
 __all__ = [
@@ -569,7 +570,7 @@ def _check_deployment_configuration(
     high = _int(config.get("maximumPercent"))
     if low is not None and not 0 <= low <= 100:
         raise _invalid(MIN_HEALTHY_RANGE, operation)
-    if strategy == "DAEMON":
+    if strategy == service_mod.SchedulingStrategy.DAEMON:
         if high is not None and high != 100:
             raise _invalid(DAEMON_MAX_PERCENT, operation)
         return
@@ -579,7 +580,7 @@ def _check_deployment_configuration(
 
 def _check_desired_count(params: Mapping[str, Any], operation: str, strategy: str | None) -> None:
     desired = _int(params.get("desiredCount"))
-    if strategy == "DAEMON" and desired is not None:
+    if strategy == service_mod.SchedulingStrategy.DAEMON and desired is not None:
         raise _invalid(DAEMON_DESIRED_COUNT, operation)
     if desired is not None and desired < 0:
         raise _invalid(DESIRED_COUNT_NEGATIVE, operation)
@@ -592,15 +593,15 @@ def check_create_service(params: Mapping[str, Any]) -> None:
     name = params.get("serviceName")
     if not isinstance(name, str) or not NAME_RE.match(name) or len(name) > MAX_NAME:
         raise _invalid(SERVICE_NAME_INVALID, operation)
-    strategy = str(params.get("schedulingStrategy") or "REPLICA")
+    strategy = str(params.get("schedulingStrategy") or service_mod.SchedulingStrategy.REPLICA.value)
     controller = params.get("deploymentController")
     controller_type = controller.get("type") if isinstance(controller, Mapping) else None
     if controller_type in (None, "ECS") and not params.get("taskDefinition"):
         raise _invalid(TASK_DEFINITION_REQUIRED, operation)
     _check_desired_count(params, operation, strategy)
-    if strategy == "REPLICA" and params.get("desiredCount") is None:
+    if strategy == service_mod.SchedulingStrategy.REPLICA and params.get("desiredCount") is None:
         raise _invalid(DESIRED_COUNT_REQUIRED, operation)
-    if strategy == "DAEMON":
+    if strategy == service_mod.SchedulingStrategy.DAEMON:
         if params.get("placementStrategy"):
             raise _invalid(DAEMON_STRATEGY, operation)
         if params.get("launchType") == "FARGATE":

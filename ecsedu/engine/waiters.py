@@ -10,26 +10,30 @@ attempts run out, or a failure acceptor matches, it raises botocore's ``WaiterEr
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import functools
+from typing import Any
 
 import botocore
+import botocore.session
 import botocore.waiter
 from botocore.exceptions import ClientError, WaiterError
 
-__all__ = ["Waiter", "get_waiter"]
+__all__ = ["Waiter", "get_waiter", "waiter_names"]
 
 
-class _Client(Protocol):
-    service: str
-
-    @property
-    def engine(self) -> Any: ...
-
-
+@functools.cache
 def _model(service: str) -> botocore.waiter.WaiterModel | None:
-    from ecsedu.engine.clients import base
+    """botocore's waiters for ``service`` (None when botocore has none for it)."""
+    loader = botocore.session.get_session().get_component("data_loader")
+    try:
+        config = loader.load_service_model(service, "waiters-2")
+    except Exception:  # botocore ships no waiters for this service
+        return None
+    return botocore.waiter.WaiterModel(config)
 
-    return base.waiter_model(service)
+
+def waiter_names(service: str) -> list[str]:
+    return sorted(_names(service))
 
 
 def _names(service: str) -> dict[str, str]:

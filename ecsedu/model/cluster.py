@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
-__all__ = ["Cluster"]
+__all__ = ["Cluster", "ClusterStatus"]
+
+
+class ClusterStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"  # after DeleteCluster
 
 
 @dataclass(slots=True)
@@ -12,7 +18,7 @@ class Cluster:
     arn: str
     name: str
     created_at: float
-    status: str = "ACTIVE"
+    status: ClusterStatus = ClusterStatus.ACTIVE
     tags: list[dict[str, str]] = field(default_factory=list)
     settings: list[dict[str, str]] = field(default_factory=list)
     # counters ECS keeps (recomputed by the engine on every change)

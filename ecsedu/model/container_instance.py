@@ -8,10 +8,18 @@ the agent is talking to ECS: only instances with a connected agent accept new ta
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_RESERVED_PORTS", "ContainerInstance"]
+__all__ = ["DEFAULT_RESERVED_PORTS", "ContainerInstance", "InstanceStatus"]
+
+
+class InstanceStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    DRAINING = "DRAINING"
+    INACTIVE = "INACTIVE"  # deregistered
+
 
 #: ECS_RESERVED_PORTS default on Linux (amazon-ecs-agent README).
 DEFAULT_RESERVED_PORTS: tuple[str, ...] = ("22", "2375", "2376", "51678", "51679")
@@ -33,7 +41,7 @@ class ContainerInstance:
     reserved_ports_udp: tuple[str, ...] = ()
     ports: set[str] = field(default_factory=set)  # task static TCP ports in use
     ports_udp: set[str] = field(default_factory=set)
-    status: str = "ACTIVE"
+    status: InstanceStatus = InstanceStatus.ACTIVE
     agent_connected: bool = True
     agent_version: str = "1.80.0"
     docker_version: str = "DockerVersion: 20.10.24"

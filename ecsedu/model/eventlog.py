@@ -111,9 +111,11 @@ class EventLog:
     # -- reading -------------------------------------------------------------------------------
     def view(self, since: int = 0) -> EventSeq:
         """An immutable view of the log as it is now (entries from ``since`` on)."""
+        # The open chunk is shared, not copied: it is only ever appended to, and the view keeps
+        # its own length, so later entries stay invisible to it.
         return EventSeq(
             tuple(self._sealed),
-            tuple(self._open),
+            self._open,
             self.first,
             max(since, self.first),
             dict(self._repeats) if self._repeats else {},
@@ -144,18 +146,19 @@ class EventLog:
 class EventSeq(Sequence[EventView]):
     """A frozen, lazily materialised sequence of ``EventView`` (what ``Snapshot.events`` is)."""
 
-    __slots__ = ("_first", "_open", "_repeats", "_sealed", "_start")
+    __slots__ = ("_first", "_open", "_open_len", "_repeats", "_sealed", "_start")
 
     def __init__(
         self,
         sealed: tuple[tuple[Entry, ...], ...] = (),
-        open_: tuple[Entry, ...] = (),
+        open_: Sequence[Entry] = (),
         first: int = 0,
         start: int = 0,
         repeats: Mapping[int, tuple[int, float]] | None = None,
     ) -> None:
         self._sealed = sealed
         self._open = open_
+        self._open_len = len(open_)
         self._first = first
         self._start = start
         self._repeats = repeats or {}
@@ -163,7 +166,7 @@ class EventSeq(Sequence[EventView]):
     @property
     def stop(self) -> int:
         """The seq just after the last entry."""
-        return self._first + len(self._sealed) * CHUNK + len(self._open)
+        return self._first + len(self._sealed) * CHUNK + self._open_len
 
     def __len__(self) -> int:
         return max(0, self.stop - self._start)
@@ -171,7 +174,8 @@ class EventSeq(Sequence[EventView]):
     def _view(self, seq: int) -> EventView:
         offset = seq - self._first
         chunk, pos = divmod(offset, CHUNK)
-        t, k, c, s, m, d = self._sealed[chunk][pos] if chunk < len(self._sealed) else self._open[pos]
+        entry = self._sealed[chunk][pos] if chunk < len(self._sealed) else self._open[pos]
+        t, k, c, s, m, d = entry
         repeats, last = self._repeats.get(seq, (0, None))
         return EventView(
             seq=seq,

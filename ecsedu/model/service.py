@@ -12,10 +12,42 @@ newer PRIMARY) → INACTIVE (no tasks left).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Deployment", "Service", "ServiceEvent"]
+__all__ = [
+    "Deployment",
+    "DeploymentStatus",
+    "RolloutState",
+    "SchedulingStrategy",
+    "Service",
+    "ServiceEvent",
+    "ServiceStatus",
+]
+
+
+class ServiceStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    DRAINING = "DRAINING"  # DeleteService called; its tasks are stopping
+    INACTIVE = "INACTIVE"  # deleted
+
+
+class SchedulingStrategy(str, enum.Enum):
+    REPLICA = "REPLICA"
+    DAEMON = "DAEMON"
+
+
+class DeploymentStatus(str, enum.Enum):
+    PRIMARY = "PRIMARY"
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class RolloutState(str, enum.Enum):
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
 
 
 @dataclass(slots=True)
@@ -25,8 +57,8 @@ class Deployment:
     desired_count: int
     created_at: float
     updated_at: float
-    status: str = "PRIMARY"
-    rollout_state: str = "IN_PROGRESS"
+    status: DeploymentStatus = DeploymentStatus.PRIMARY
+    rollout_state: RolloutState = RolloutState.IN_PROGRESS
     rollout_state_reason: str = ""
     failed_tasks: int = 0
     running_count: int = 0
@@ -48,9 +80,9 @@ class Service:
     task_definition_arn: str
     desired_count: int
     created_at: float
-    scheduling_strategy: str = "REPLICA"
+    scheduling_strategy: SchedulingStrategy = SchedulingStrategy.REPLICA
     launch_type: str = "EC2"
-    status: str = "ACTIVE"
+    status: ServiceStatus = ServiceStatus.ACTIVE
     minimum_healthy_percent: int = 100
     maximum_percent: int = 200
     placement_constraints: list[dict[str, Any]] = field(default_factory=list)

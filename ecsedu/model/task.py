@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 
 from ecsedu.model import task_definition as task_definition_mod
 
-__all__ = ["Container", "StopCode", "Task", "TaskStatus", "is_forward"]
+__all__ = [
+    "Container",
+    "ContainerStatus",
+    "DesiredStatus",
+    "HealthStatus",
+    "StopCode",
+    "Task",
+    "TaskStatus",
+    "is_forward",
+]
 
 
 class TaskStatus(str, enum.Enum):
@@ -42,6 +51,27 @@ def is_forward(current: TaskStatus, new: TaskStatus) -> bool:
     return ORDER[new._value_] > ORDER[current._value_]
 
 
+class DesiredStatus(str, enum.Enum):
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+class ContainerStatus(str, enum.Enum):
+    """A container's ``lastStatus``."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+class HealthStatus(str, enum.Enum):
+    """A container's or a task's ``healthStatus``."""
+
+    HEALTHY = "HEALTHY"
+    UNHEALTHY = "UNHEALTHY"
+    UNKNOWN = "UNKNOWN"
+
+
 class StopCode(str, enum.Enum):
     TASK_FAILED_TO_START = "TaskFailedToStart"
     ESSENTIAL_CONTAINER_EXITED = "EssentialContainerExited"
@@ -63,10 +93,10 @@ class Container:
     memory_reservation: int | None
     container_arn: str
     has_health_check: bool = False
-    last_status: str = "PENDING"
+    last_status: ContainerStatus = ContainerStatus.PENDING
     exit_code: int | None = None
     reason: str | None = None
-    health_status: str = "UNKNOWN"
+    health_status: HealthStatus = HealthStatus.UNKNOWN
     bindings: tuple[
         tuple[int, int, str, str], ...
     ] = ()  # (containerPort, hostPort, protocol, hostIp)
@@ -90,9 +120,9 @@ class Task:
     service_name: str | None = None
     deployment_id: str | None = None
     last_status: TaskStatus = TaskStatus.PROVISIONING
-    desired_status: str = "RUNNING"
+    desired_status: DesiredStatus = DesiredStatus.RUNNING
     version: int = 1
-    health_status: str = "UNKNOWN"
+    health_status: HealthStatus = HealthStatus.UNKNOWN
     pull_started_at: float | None = None
     pull_stopped_at: float | None = None
     started_at: float | None = None
@@ -113,7 +143,7 @@ class Task:
     @property
     def alive(self) -> bool:
         """Counted by ECS as the instance's and service's task: desired status RUNNING."""
-        return self.desired_status == "RUNNING"
+        return self.desired_status == DesiredStatus.RUNNING
 
     def container(self, name: str) -> Container | None:
         for c in self.containers:
@@ -121,13 +151,13 @@ class Task:
                 return c
         return None
 
-    def essential_health(self) -> str:
+    def essential_health(self) -> HealthStatus:
         """Task health = aggregate of its essential containers' health (ECS rule)."""
         checked = [c for c in self.containers if c.essential and c.has_health_check]
         if not checked:
-            return "UNKNOWN"
-        if any(c.health_status == "UNHEALTHY" for c in checked):
-            return "UNHEALTHY"
-        if all(c.health_status == "HEALTHY" for c in checked):
-            return "HEALTHY"
-        return "UNKNOWN"
+            return HealthStatus.UNKNOWN
+        if any(c.health_status == HealthStatus.UNHEALTHY for c in checked):
+            return HealthStatus.UNHEALTHY
+        if all(c.health_status == HealthStatus.HEALTHY for c in checked):
+            return HealthStatus.HEALTHY
+        return HealthStatus.UNKNOWN

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,14 +42,21 @@ __all__ = [
     "MountPoint",
     "PortMapping",
     "TaskDefinition",
+    "TaskDefinitionStatus",
     "Volume",
     "fargate_combination_ok",
     "parse_task_cpu",
     "parse_task_memory",
 ]
 
-ACTIVE = "ACTIVE"
-INACTIVE = "INACTIVE"
+
+class TaskDefinitionStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"  # deregistered
+
+
+ACTIVE = TaskDefinitionStatus.ACTIVE
+INACTIVE = TaskDefinitionStatus.INACTIVE
 REGISTERED_BY = "arn:aws:iam::123456789012:root"
 DEFAULT_NETWORK_MODE = "bridge"
 
@@ -205,7 +213,7 @@ class TaskDefinition:
     arn: str
     family: str
     revision: int
-    status: str
+    status: TaskDefinitionStatus
     network_mode: str
     containers: tuple[ContainerDefinition, ...]
     task_cpu: int | None = None
@@ -317,10 +325,10 @@ class TaskDefinition:
                     ports.append(mapping.container_port)
         return tuple(ports)
 
-    def with_status(self, status: str) -> TaskDefinition:
+    def with_status(self, status: TaskDefinitionStatus) -> TaskDefinition:
         """A copy in ``status`` (e.g. INACTIVE), with the echoed document updated too."""
         document = copy.deepcopy(self.document)
-        document["status"] = status
+        document["status"] = status.value
         return dataclasses.replace(self, status=status, document=document)
 
     def to_view(self) -> snapshot.TaskDefinitionView:
@@ -329,7 +337,7 @@ class TaskDefinition:
             arn=self.arn,
             family=self.family,
             revision=self.revision,
-            status=self.status,
+            status=self.status.value,
             network_mode=self.network_mode,
             cpu=self.reserved_cpu,
             memory=self.reserved_memory,
@@ -515,7 +523,7 @@ def _document(
     doc["networkMode"] = network_mode
     doc["revision"] = revision
     doc["volumes"] = copy.deepcopy(list(params.get("volumes") or []))
-    doc["status"] = ACTIVE
+    doc["status"] = ACTIVE.value
     doc["requiresAttributes"] = _requires_attributes(params, network_mode, containers)
     doc["placementConstraints"] = copy.deepcopy(list(params.get("placementConstraints") or []))
     doc["compatibilities"] = _compatibilities(network_mode, task_cpu, task_memory, params)

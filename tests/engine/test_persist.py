@@ -112,3 +112,50 @@ def test_a_bad_state_file_gets_a_plain_error(
         path.write_text(content)
     with pytest.raises(ecsedu.StateFileError, match=message):
         ecsedu.connect(state=path)
+
+
+def _enum_leaves(value: Any, path: str = "") -> list[str]:
+    """Where in a wire value an Enum member hides instead of a plain string."""
+    import dataclasses
+    import enum
+
+    if isinstance(value, enum.Enum):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _enum_leaves(v, f"{path}.{k}")]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in _enum_leaves(v, f"{path}[{i}]")]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            p
+            for f in dataclasses.fields(value)
+            for p in _enum_leaves(getattr(value, f.name), f"{path}.{f.name}")
+        ]
+    return []
+
+
+def test_statuses_leave_the_engine_as_plain_strings(tmp_path: Path) -> None:
+    from ecsedu.engine import persist
+    from ecsedu.model import container_instance, service, task
+
+    ecs = build()
+    ecs.advance(100)
+    ecs.stop_task(cluster="demo", task=ecs.list_tasks(cluster="demo")["taskArns"][0])
+    ecs.advance(5)
+    assert _enum_leaves(world(ecs)) == []
+    snap = ecs.snapshot()
+    assert _enum_leaves([snap.clusters, snap.instances, snap.services, snap.tasks]) == []
+    assert _enum_leaves(snap.task_definitions) == []
+    assert _enum_leaves(persist.dump(ecs)) == []
+    assert _enum_leaves([e.detail for e in ecs.store.event_views()]) == []
+    ecs.save(str(tmp_path / "state.json"))
+    again = ecsedu.connect(state=tmp_path / "state.json")
+    # ... and come back in as the model's enum members
+    inst = next(iter(again.store.instances.values()))
+    assert inst.status is container_instance.InstanceStatus.ACTIVE
+    svc = next(iter(again.store.services.values()))
+    assert svc.status is service.ServiceStatus.ACTIVE
+    assert svc.primary.status is service.DeploymentStatus.PRIMARY
+    for t in again.store.tasks.values():
+        assert isinstance(t.desired_status, task.DesiredStatus)
+        assert all(isinstance(c.last_status, task.ContainerStatus) for c in t.containers)

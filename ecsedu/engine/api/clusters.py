@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ecsedu import arns as arns_mod
 from ecsedu import errors
 from ecsedu.engine import describe, placement, validation
-from ecsedu.engine.api.common import ARN, EV, S, api, page
+from ecsedu.engine.api.common import EV, S, api, page
 from ecsedu.model import cluster as cluster_mod
+from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import service as service_mod
 
 if TYPE_CHECKING:
     from ecsedu.engine.core import Engine as ControlPlane
@@ -28,9 +31,9 @@ def create_cluster(cp: ControlPlane, **params: Any) -> dict[str, Any]:
             "underscores.",
             "CreateCluster",
         )
-    arn = f"{ARN}cluster/{name}"
+    arn = arns_mod.cluster(name)
     existing = cp.store.clusters.get(arn)
-    if existing is not None and existing.status == "ACTIVE":
+    if existing is not None and existing.status == cluster_mod.ClusterStatus.ACTIVE:
         return {"cluster": describe.cluster(existing, tags=True)}
     c = cluster_mod.Cluster(
         arn=arn,
@@ -50,7 +53,8 @@ def create_cluster(cp: ControlPlane, **params: Any) -> dict[str, Any]:
 def delete_cluster(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     c = cp.store.cluster(params["cluster"], "DeleteCluster")
     if any(
-        i.cluster_arn == c.arn and i.status in ("ACTIVE", "DRAINING")
+        i.cluster_arn == c.arn
+        and i.status in (ci_mod.InstanceStatus.ACTIVE, ci_mod.InstanceStatus.DRAINING)
         for i in cp.store.instances.values()
     ):
         raise errors.ecs_error(
@@ -59,7 +63,8 @@ def delete_cluster(cp: ControlPlane, **params: Any) -> dict[str, Any]:
             "DeleteCluster",
         )
     if any(
-        s.cluster_arn == c.arn and s.status in ("ACTIVE", "DRAINING")
+        s.cluster_arn == c.arn
+        and s.status in (service_mod.ServiceStatus.ACTIVE, service_mod.ServiceStatus.DRAINING)
         for s in cp.store.services.values()
     ):
         raise errors.ecs_error(
@@ -75,7 +80,7 @@ def delete_cluster(cp: ControlPlane, **params: Any) -> dict[str, Any]:
             "The Cluster cannot be deleted while Tasks are active.",
             "DeleteCluster",
         )
-    c.status = "INACTIVE"
+    c.status = cluster_mod.ClusterStatus.INACTIVE
     cp.store.record(EV.API_CALL, f"cluster {c.name} deleted", cluster_arn=c.arn, subject=c.arn)
     return {"cluster": describe.cluster(c)}
 
@@ -87,7 +92,7 @@ def describe_clusters(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     for ref in params.get("clusters") or ["default"]:
         c = cp.store.find_cluster(ref)
         if c is None:
-            arn = ref if ref.startswith(ARN) else f"{ARN}cluster/{ref}"
+            arn = ref if arns_mod.is_arn(ref) else arns_mod.cluster(ref)
             failures.append({"arn": arn, "reason": "MISSING"})
         else:
             out.append(
@@ -98,5 +103,7 @@ def describe_clusters(cp: ControlPlane, **params: Any) -> dict[str, Any]:
 
 @api("ListClusters")
 def list_clusters(cp: ControlPlane, **params: Any) -> dict[str, Any]:
-    arns = [c.arn for c in cp.store.clusters.values() if c.status == "ACTIVE"]
+    arns = [
+        c.arn for c in cp.store.clusters.values() if c.status == cluster_mod.ClusterStatus.ACTIVE
+    ]
     return page(arns, params, "clusterArns", "ListClusters")

@@ -1,4 +1,4 @@
-"""What every API function shares: the ``api`` decorator, pagination, ARN prefix, constants."""
+"""What every API function shares: the ``api`` decorator, pagination, constants."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ecsedu import errors
-from ecsedu.engine import store as store_mod
 from ecsedu.engine import validation
 from ecsedu.model import events as events_mod
 from ecsedu.model import task as task_mod
@@ -16,11 +15,10 @@ from ecsedu.model import task as task_mod
 if TYPE_CHECKING:
     from ecsedu.engine.core import Engine as ControlPlane
 
-__all__ = ["ARN", "AZS", "EV", "S", "api", "describe_each", "page"]
+__all__ = ["AZS", "EV", "S", "api", "describe_each", "page"]
 
 EV = events_mod.EventKind
 S = task_mod.TaskStatus
-ARN = store_mod.ARN_PREFIX
 AZS = ("us-east-1a", "us-east-1b", "us-east-1c")
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ecsedu import arns as arns_mod
 from ecsedu import errors
 from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import describe, query, validation
-from ecsedu.engine.api.common import ARN, AZS, EV, S, api, describe_each, page
+from ecsedu.engine.api.common import AZS, EV, S, api, describe_each, page
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import service as service_mod
+from ecsedu.model import task as task_mod
 
 if TYPE_CHECKING:
     from ecsedu.engine.core import Engine as ControlPlane
@@ -75,7 +78,7 @@ def register_instance(
     }
     for a in params.get("attributes", []):
         attributes[a["name"]] = a.get("value")
-    arn = f"{ARN}container-instance/{c.name}/{instance_id}"
+    arn = arns_mod.container_instance(c.name, instance_id)
     inst = ci_mod.ContainerInstance(
         arn=arn,
         id=instance_id,
@@ -108,9 +111,13 @@ def register_instance(
     return {"containerInstance": describe.container_instance(inst, tags=True)}
 
 
+#: The statuses ListContainerInstances shows by default, and UpdateContainerInstancesState sets.
+_LISTED = (ci_mod.InstanceStatus.ACTIVE, ci_mod.InstanceStatus.DRAINING)
+
+
 def _cluster_changed(cp: ControlPlane, cluster_arn: str) -> None:
     for s in cp.store.services.values():
-        if s.cluster_arn == cluster_arn and s.status != "INACTIVE":
+        if s.cluster_arn == cluster_arn and s.status != service_mod.ServiceStatus.INACTIVE:
             cp.services.request(s)
 
 
@@ -146,14 +153,14 @@ def deregister_container_instance(cp: ControlPlane, **params: Any) -> dict[str, 
             "Found running tasks on the instance.",  # our wording
             op,
         )
-    if inst.status != "INACTIVE":
+    if inst.status != ci_mod.InstanceStatus.INACTIVE:
         c.registered_container_instances_count -= 1
-    inst.status = "INACTIVE"
+    inst.status = ci_mod.InstanceStatus.INACTIVE
     inst.version += 1
     cp.store.indexes[c.arn].update(inst)
     agent = cp.store.agents[inst.arn]
     for t in alive:
-        if t.desired_status == "RUNNING":
+        if t.desired_status == task_mod.DesiredStatus.RUNNING:
             cp.lifecycle.stop(
                 t,
                 "TaskFailedToStart" if not t.reached_running else "TerminationNotice",
@@ -171,7 +178,7 @@ def deregister_container_instance(cp: ControlPlane, **params: Any) -> dict[str, 
         f"instance {inst.id} INACTIVE (deregistered)",
         cluster_arn=c.arn,
         subject=inst.arn,
-        status="INACTIVE",
+        status=ci_mod.InstanceStatus.INACTIVE.value,
     )
     _cluster_changed(cp, c.arn)
     return {"containerInstance": describe.container_instance(inst)}
@@ -201,8 +208,7 @@ def list_container_instances(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     arns = [
         i.arn
         for i in cp.store.indexes[c.arn].instances
-        if (i.status == status if status else i.status in ("ACTIVE", "DRAINING"))
-        and (q is None or q.matches(i))
+        if (i.status == status if status else i.status in _LISTED) and (q is None or q.matches(i))
     ]
     return page(arns, params, "containerInstanceArns", "ListContainerInstances")
 
@@ -212,7 +218,7 @@ def update_container_instances_state(cp: ControlPlane, **params: Any) -> dict[st
     op = "UpdateContainerInstancesState"
     c = cp.store.cluster(params.get("cluster"), op)
     status = params["status"]
-    if status not in ("ACTIVE", "DRAINING"):
+    if status not in _LISTED:
         raise errors.ecs_error(
             "InvalidParameterException",
             # our wording
@@ -222,11 +228,15 @@ def update_container_instances_state(cp: ControlPlane, **params: Any) -> dict[st
     out, failures = [], []
     for ref in params["containerInstances"]:
         inst = cp.store.instances.get(cp.store.instance_arn(c, ref))
-        if inst is None or inst.cluster_arn != c.arn or inst.status == "INACTIVE":
+        if (
+            inst is None
+            or inst.cluster_arn != c.arn
+            or inst.status == ci_mod.InstanceStatus.INACTIVE
+        ):
             failures.append({"arn": cp.store.instance_arn(c, ref), "reason": "MISSING"})
             continue
         if inst.status != status:
-            inst.status = status
+            inst.status = ci_mod.InstanceStatus(status)
             inst.version += 1
             cp.store.indexes[c.arn].update(inst)
             cp.store.record(
@@ -236,7 +246,7 @@ def update_container_instances_state(cp: ControlPlane, **params: Any) -> dict[st
                 subject=inst.arn,
                 status=status,
             )
-            if status == "DRAINING":
+            if status == ci_mod.InstanceStatus.DRAINING:
                 _drain_pending(cp, inst)
         out.append(describe.container_instance(inst))
     _cluster_changed(cp, c.arn)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ecsedu import arns as arns_mod
 from ecsedu import errors
 from ecsedu.engine import describe, query, validation
 from ecsedu.engine.api import tasks
-from ecsedu.engine.api.common import ARN, EV, S, api, describe_each, page
+from ecsedu.engine.api.common import EV, S, api, describe_each, page
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import service as service_mod
 
@@ -26,9 +27,12 @@ def create_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     validation.check_create_service(params)
     c = cp.store.cluster(params.get("cluster"), op)
     name = params["serviceName"]
-    arn = f"{ARN}service/{c.name}/{name}"
+    arn = arns_mod.service(c.name, name)
     existing = cp.store.services.get(arn)
-    if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
+    if existing is not None and existing.status in (
+        service_mod.ServiceStatus.ACTIVE,
+        service_mod.ServiceStatus.DRAINING,
+    ):
         raise errors.ecs_error(
             "InvalidParameterException", "Creation of service was not idempotent.", op
         )
@@ -39,7 +43,9 @@ def create_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     td = tasks.runnable_task_definition(cp, params["taskDefinition"], op)
     tasks.check_launch(cp, td, params, op)
     tasks.check_safe(cp, td, op)
-    strategy = params.get("schedulingStrategy", "REPLICA")
+    strategy = service_mod.SchedulingStrategy(
+        params.get("schedulingStrategy", service_mod.SchedulingStrategy.REPLICA)
+    )
     for cons in params.get("placementConstraints", []):
         if cons.get("type") == "memberOf" and cons.get("expression"):
             query.compile_expression(cons["expression"], op)
@@ -57,14 +63,19 @@ def create_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         name=name,
         cluster_arn=c.arn,
         task_definition_arn=td.arn,
-        desired_count=params.get("desiredCount", 0) if strategy == "REPLICA" else 0,
+        desired_count=params.get("desiredCount", 0)
+        if strategy == service_mod.SchedulingStrategy.REPLICA
+        else 0,
         created_at=now,
         scheduling_strategy=strategy,
         launch_type=params.get("launchType", "EC2"),
         minimum_healthy_percent=config.get(
-            "minimumHealthyPercent", 100 if strategy == "REPLICA" else 0
+            "minimumHealthyPercent",
+            100 if strategy == service_mod.SchedulingStrategy.REPLICA else 0,
         ),
-        maximum_percent=config.get("maximumPercent", 200 if strategy == "REPLICA" else 100),
+        maximum_percent=config.get(
+            "maximumPercent", 200 if strategy == service_mod.SchedulingStrategy.REPLICA else 100
+        ),
         placement_constraints=list(params.get("placementConstraints", [])),
         placement_strategy=list(params.get("placementStrategy", [])),
         deployments=[deployment],
@@ -94,7 +105,7 @@ def update_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     op = "UpdateService"
     c = cp.store.cluster(params.get("cluster"), op)
     s = _service(cp, c, params["service"], op)
-    if s.status != "ACTIVE":
+    if s.status != service_mod.ServiceStatus.ACTIVE:
         raise errors.ecs_error("ServiceNotActiveException", "Service was not ACTIVE.", op)
     validation.check_update_service(params, scheduling_strategy=s.scheduling_strategy)
     td = None
@@ -136,7 +147,7 @@ def update_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         new_deployment = True
     if new_deployment:
         for d in s.deployments:
-            d.status = "ACTIVE"
+            d.status = service_mod.DeploymentStatus.ACTIVE
         d = service_mod.Deployment(
             id=cp.store.ids.deployment_id(),
             task_definition_arn=td.arn if td is not None else s.primary.task_definition_arn,
@@ -182,9 +193,13 @@ def delete_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     op = "DeleteService"
     c = cp.store.cluster(params.get("cluster"), op)
     s = _service(cp, c, params["service"], op)
-    if s.status != "ACTIVE":
+    if s.status != service_mod.ServiceStatus.ACTIVE:
         raise errors.ecs_error("ServiceNotActiveException", "Service was not ACTIVE.", op)
-    if s.scheduling_strategy == "REPLICA" and s.desired_count > 0 and not params.get("force"):
+    if (
+        s.scheduling_strategy == service_mod.SchedulingStrategy.REPLICA
+        and s.desired_count > 0
+        and not params.get("force")
+    ):
         raise errors.ecs_error(
             "InvalidParameterException",
             "The service cannot be stopped while it is scaled above 0.",
@@ -192,7 +207,7 @@ def delete_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         )
     s.desired_count = 0
     s.primary.desired_count = 0
-    s.status = "DRAINING"
+    s.status = service_mod.ServiceStatus.DRAINING
     c.active_services_count -= 1
     cp.store.record(
         EV.API_CALL, f"service {s.name} deleted (DRAINING)", cluster_arn=c.arn, subject=s.arn
@@ -231,7 +246,7 @@ def list_services(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         s.arn
         for s in cp.store.services.values()
         if s.cluster_arn == c.arn
-        and s.status == "ACTIVE"
+        and s.status == service_mod.ServiceStatus.ACTIVE
         and (strategy is None or s.scheduling_strategy == strategy)
     ]
     return page(arns, params, "serviceArns", "ListServices")

@@ -8,30 +8,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecsedu import errors
-from ecsedu.engine.api.common import ARN, api
+from ecsedu import arns, errors
+from ecsedu.engine.api.common import api
 
 if TYPE_CHECKING:
     from ecsedu.engine.core import Engine as ControlPlane
 
 
 def _taggable(cp: ControlPlane, arn: str, op: str) -> list[dict[str, str]]:
-    if arn.startswith(f"{ARN}cluster/"):
+    kind = arns.resource_type(arn)
+    if kind is arns.ResourceType.CLUSTER:
         c = cp.store.clusters.get(arn)
         if c is not None:
             return c.tags
-    elif arn.startswith(f"{ARN}service/"):
+    elif kind is arns.ResourceType.SERVICE:
         s = cp.store.services.get(arn)
         if s is not None:
             return s.tags
-    elif arn.startswith(f"{ARN}task-definition/"):
+    elif kind is arns.ResourceType.TASK_DEFINITION:
         if arn in cp.store.td_tags:
             return cp.store.td_tags[arn]
-    elif arn.startswith(f"{ARN}task/"):
+    elif kind is arns.ResourceType.TASK:
         t = cp.store.tasks.get(arn)
         if t is not None:
             return t.tags
-    elif arn.startswith(f"{ARN}container-instance/"):
+    elif kind is arns.ResourceType.CONTAINER_INSTANCE:
         i = cp.store.instances.get(arn)
         if i is not None:
             return i.tags

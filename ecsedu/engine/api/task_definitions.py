@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ecsedu import arns as arns_mod
 from ecsedu import errors
 from ecsedu.engine import describe, validation
-from ecsedu.engine.api.common import ARN, EV, api, page
+from ecsedu.engine.api.common import EV, api, page
 from ecsedu.model import task_definition as td_mod
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def register_task_definition(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     family = params["family"]
     revisions = cp.store.families.setdefault(family, [])
     revision = len(revisions) + 1
-    arn = f"{ARN}task-definition/{family}:{revision}"
+    arn = arns_mod.task_definition(family, revision)
     try:
         td = td_mod.TaskDefinition.from_request(
             params, arn=arn, revision=revision, registered_at=cp.clock.now
@@ -59,15 +60,15 @@ def _td_or_error(
 def deregister_task_definition(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     op = "DeregisterTaskDefinition"
     ref = params["taskDefinition"]
-    if ":" not in ref.split("task-definition/")[-1]:
+    if ":" not in arns_mod.task_definition_ref(ref):
         raise errors.ecs_error(
             "ClientException",
             "Revision is required when deregistering a task definition.",  # our wording
             op,
         )
     td = _td_or_error(cp, ref, op, message="The specified task definition does not exist.")
-    if td.status == "ACTIVE":
-        td = td.with_status("INACTIVE")
+    if td.status == td_mod.TaskDefinitionStatus.ACTIVE:
+        td = td.with_status(td_mod.TaskDefinitionStatus.INACTIVE)
         td.document["deregisteredAt"] = cp.clock.now
         cp.store.replace_task_definition(td)
         cp.store.record(EV.API_CALL, f"task definition {td.name} deregistered", subject=td.arn)
@@ -87,7 +88,7 @@ def describe_task_definition(cp: ControlPlane, **params: Any) -> dict[str, Any]:
 def list_task_definitions(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     validation.check_enums("ListTaskDefinitions", params)
     prefix = params.get("familyPrefix")
-    status = params.get("status", "ACTIVE")
+    status = params.get("status", td_mod.TaskDefinitionStatus.ACTIVE)
     arns = [
         td.arn
         for family, revisions in sorted(cp.store.families.items())
@@ -104,7 +105,7 @@ def list_task_definitions(cp: ControlPlane, **params: Any) -> dict[str, Any]:
 def list_task_definition_families(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     validation.check_enums("ListTaskDefinitionFamilies", params)
     prefix = params.get("familyPrefix") or ""
-    status = params.get("status", "ACTIVE")
+    status = params.get("status", td_mod.TaskDefinitionStatus.ACTIVE)
     families = [
         f
         for f, revs in sorted(cp.store.families.items())
@@ -112,7 +113,10 @@ def list_task_definition_families(cp: ControlPlane, **params: Any) -> dict[str, 
         and (
             status == "ALL"
             or any(td.status == status for td in revs)
-            or (status == "INACTIVE" and all(td.status == "INACTIVE" for td in revs))
+            or (
+                status == td_mod.TaskDefinitionStatus.INACTIVE
+                and all(td.status == td_mod.TaskDefinitionStatus.INACTIVE for td in revs)
+            )
         )
     ]
     return page(families, params, "families", "ListTaskDefinitionFamilies")

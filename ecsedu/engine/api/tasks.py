@@ -9,9 +9,12 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from ecsedu import arns as arns_mod
 from ecsedu import errors
 from ecsedu.engine import describe, placement, query, validation
 from ecsedu.engine.api.common import api, describe_each, page
+from ecsedu.model import container_instance as ci_mod
+from ecsedu.model import task as task_mod
 from ecsedu.model import task_definition as td_mod
 
 if TYPE_CHECKING:
@@ -22,7 +25,7 @@ def runnable_task_definition(cp: ControlPlane, ref: str, op: str) -> td_mod.Task
     td = cp.store.task_definition(ref, op)
     if td is None:
         raise errors.ecs_error("InvalidParameterException", "TaskDefinition not found.", op)
-    if td.status != "ACTIVE":
+    if td.status != td_mod.TaskDefinitionStatus.ACTIVE:
         raise errors.ecs_error("InvalidParameterException", "TaskDefinition is inactive", op)
     return td
 
@@ -105,7 +108,10 @@ def run_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     check_launch(cp, td, params, op)
     check_safe(cp, td, op)
     index = cp.store.indexes[c.arn]
-    if not any(i.status in ("ACTIVE", "DRAINING") for i in index.instances):
+    if not any(
+        i.status in (ci_mod.InstanceStatus.ACTIVE, ci_mod.InstanceStatus.DRAINING)
+        for i in index.instances
+    ):
         raise errors.ecs_error(
             "InvalidParameterException",
             "No Container Instances were found in your cluster.",
@@ -115,7 +121,9 @@ def run_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     request = _task_request(cp, td, params, group, op)
     tasks, failures = [], []
     failed_arns: set[str] = set()
-    batch = placement.Batch(index, request, cp.store.placement_rng, explain_limit=cp.store.explain_limit)
+    batch = placement.Batch(
+        index, request, cp.store.placement_rng, explain_limit=cp.store.explain_limit
+    )
     for _ in range(params.get("count", 1)):
         decision = batch.next()
         cp.store.record_placement(
@@ -123,7 +131,7 @@ def run_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         )
         if decision.instance is None:
             for inst in index.instances:
-                if inst.status == "INACTIVE" or inst.arn in failed_arns:
+                if inst.status == ci_mod.InstanceStatus.INACTIVE or inst.arn in failed_arns:
                     continue
                 why = placement.fits(index, inst.index, request)
                 if why is not None and why != "INACTIVE":
@@ -169,7 +177,7 @@ def start_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         if inst is None or inst.cluster_arn != c.arn:
             failures.append({"arn": arn, "reason": "MISSING"})
             continue
-        if inst.status == "INACTIVE":
+        if inst.status == ci_mod.InstanceStatus.INACTIVE:
             failures.append({"arn": arn, "reason": "INACTIVE"})
             continue
         why = placement.fits(index, inst.index, dataclasses.replace(request, constraints=()))
@@ -228,7 +236,7 @@ def describe_tasks(cp: ControlPlane, **params: Any) -> dict[str, Any]:
 def list_tasks(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     validation.check_list_tasks(params)
     c = cp.store.cluster(params.get("cluster"), "ListTasks")
-    desired = params.get("desiredStatus", "RUNNING")
+    desired = params.get("desiredStatus", task_mod.DesiredStatus.RUNNING)
     inst_ref = params.get("containerInstance")
     inst_arn = cp.store.instance_arn(c, inst_ref) if inst_ref else None
     family = params.get("family")
@@ -241,7 +249,7 @@ def list_tasks(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         and t.desired_status == desired
         and (inst_arn is None or t.container_instance_arn == inst_arn)
         and (family is None or t.task_definition.family == family)
-        and (service is None or t.service_name == service.rsplit("/", 1)[-1])
+        and (service is None or t.service_name == arns_mod.resource_id(service))
         and (started_by is None or t.started_by == started_by)
     ]
     return page(arns, params, "taskArns", "ListTasks")

@@ -21,18 +21,17 @@ from typing import Any, ClassVar
 import botocore
 import botocore.paginate
 import botocore.session
-import botocore.waiter
 from botocore.exceptions import ParamValidationError
 from botocore.validate import ParamValidator
 
 from ecsedu import errors
 from ecsedu import ids as ids_mod
-from ecsedu.engine import core
+from ecsedu.engine import core, waiters
 
 __all__ = ["AwsClient", "check_request", "operation"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _loader_data(service: str, kind: str) -> dict[str, Any]:
     loader = botocore.session.get_session().get_component("data_loader")
     try:
@@ -44,11 +43,6 @@ def _loader_data(service: str, kind: str) -> dict[str, Any]:
 
 def paginators(service: str) -> dict[str, Any]:
     return dict(_loader_data(service, "paginators-1").get("pagination", {}))
-
-
-def waiter_model(service: str) -> botocore.waiter.WaiterModel | None:
-    data = _loader_data(service, "waiters-2")
-    return botocore.waiter.WaiterModel(data) if data else None
 
 
 def check_request(service: str, operation_name: str, params: Mapping[str, Any]) -> None:
@@ -123,15 +117,12 @@ class AwsClient:
         model = errors.service_model(self.service).operation_model(name)
         return botocore.paginate.Paginator(getattr(self, operation_name), config, model)
 
-    def get_waiter(self, waiter_name: str) -> Any:
-        from ecsedu.engine import waiters
-
+    def get_waiter(self, waiter_name: str) -> waiters.Waiter:
         return waiters.get_waiter(self, waiter_name)
 
     @property
     def waiter_names(self) -> list[str]:
-        model = waiter_model(self.service)
-        return sorted(_snake(n) for n in model.waiter_names) if model else []
+        return waiters.waiter_names(self.service)
 
     @staticmethod
     def _camel(operation_name: str) -> str:

@@ -17,6 +17,7 @@ step; on the wall clock (Docker) the engine runs by itself.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import numbers
 import weakref
 from collections.abc import Callable
@@ -115,9 +116,7 @@ class EcsClient(AwsClient):
             }
         )
 
-    def events(
-        self, *, kind: str | None = None, since: int = 0
-    ) -> list[snapshot_mod.EventView]:
+    def events(self, *, kind: str | None = None, since: int = 0) -> list[snapshot_mod.EventView]:
         """The ordered log of everything that happened (optionally one ``kind``, from ``since``).
 
         ``kind`` is one of ``EventKind``'s values (case does not matter): TASK_STATE_CHANGE,
@@ -162,9 +161,7 @@ class EcsClient(AwsClient):
                         {"name": "CPU", "type": "INTEGER", "integerValue": cpu},
                         {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
                     ],
-                    "attributes": [
-                        {"name": k, "value": v} for k, v in (attributes or {}).items()
-                    ],
+                    "attributes": [{"name": k, "value": v} for k, v in (attributes or {}).items()],
                 }
                 validation.check_shape("RegisterContainerInstance", params)
                 resp = instances.register_instance(self.engine, params, runtime_options)
@@ -274,9 +271,7 @@ class EcsClient(AwsClient):
     describe_task_definition = operation(
         "DescribeTaskDefinition", task_definitions.describe_task_definition
     )
-    list_task_definitions = operation(
-        "ListTaskDefinitions", task_definitions.list_task_definitions
-    )
+    list_task_definitions = operation("ListTaskDefinitions", task_definitions.list_task_definitions)
     list_task_definition_families = operation(
         "ListTaskDefinitionFamilies", task_definitions.list_task_definition_families
     )
@@ -312,7 +307,5 @@ _LIVE: weakref.WeakSet[EcsClient] = weakref.WeakSet()
 @atexit.register
 def _close_all() -> None:
     for client in list(_LIVE):
-        try:
+        with contextlib.suppress(Exception):  # the interpreter is going away
             client.engine._stop_thread()
-        except Exception:  # the interpreter is going away; nothing to report to
-            pass

@@ -1,0 +1,176 @@
+"""ECS ARNs, built and parsed in one place.
+
+Every resource of the simulated account is named by an ARN under one prefix::
+
+    arn:aws:ecs:us-east-1:123456789012:cluster/<cluster>
+    arn:aws:ecs:us-east-1:123456789012:container-instance/<cluster>/<id>
+    arn:aws:ecs:us-east-1:123456789012:task/<cluster>/<id>
+    arn:aws:ecs:us-east-1:123456789012:service/<cluster>/<name>
+    arn:aws:ecs:us-east-1:123456789012:task-definition/<family>:<revision>
+    arn:aws:ecs:us-east-1:123456789012:container/<cluster>/<task id>/<uuid>
+
+A core utility: it imports nothing from ecsedu's layers (only ``ecsedu.ids`` for the region and
+account), so the model, runtimes, agent, engine, render and widgets may all use it.
+
+>>> task("demo", "abc")
+'arn:aws:ecs:us-east-1:123456789012:task/demo/abc'
+>>> parse(task("demo", "abc"))
+Arn(resource=<ResourceType.TASK: 'task'>, cluster='demo', name='abc', task_id=None, revision=None)
+>>> cluster_name(task("demo", "abc")), resource_id(task("demo", "abc"))
+('demo', 'abc')
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import NamedTuple
+
+from ecsedu import ids
+
+__all__ = [
+    "PREFIX",
+    "Arn",
+    "ResourceType",
+    "cluster",
+    "cluster_name",
+    "container",
+    "container_instance",
+    "is_arn",
+    "parse",
+    "resource_id",
+    "resource_type",
+    "service",
+    "task",
+    "task_definition",
+    "task_definition_ref",
+]
+
+#: Every ECS ARN of the simulated account starts with this.
+PREFIX = f"arn:aws:ecs:{ids.REGION}:{ids.ACCOUNT}:"
+
+_TASK_DEFINITION_MARK = ":task-definition/"
+
+
+class ResourceType(str, enum.Enum):
+    """The resource part of an ECS ARN (what comes before the first ``/``)."""
+
+    CLUSTER = "cluster"
+    CONTAINER_INSTANCE = "container-instance"
+    TASK = "task"
+    SERVICE = "service"
+    TASK_DEFINITION = "task-definition"
+    CONTAINER = "container"
+
+
+_TYPES = {kind._value_: kind for kind in ResourceType}
+
+
+class Arn(NamedTuple):
+    """The parts of an ECS ARN.
+
+    ``name`` is the resource's own name or id: the cluster's name, the instance's or task's id,
+    the service's name, the task definition's family, the container's uuid. ``cluster`` is None
+    for task definitions; ``task_id`` is set for containers only, ``revision`` for task
+    definitions only.
+    """
+
+    resource: ResourceType
+    cluster: str | None
+    name: str
+    task_id: str | None = None
+    revision: int | None = None
+
+
+# -- builders --------------------------------------------------------------------------------
+def cluster(name: str) -> str:
+    return f"{PREFIX}cluster/{name}"
+
+
+def container_instance(cluster: str, id: str) -> str:
+    return f"{PREFIX}container-instance/{cluster}/{id}"
+
+
+def task(cluster: str, id: str) -> str:
+    return f"{PREFIX}task/{cluster}/{id}"
+
+
+def service(cluster: str, name: str) -> str:
+    return f"{PREFIX}service/{cluster}/{name}"
+
+
+def task_definition(family: str, revision: int | str) -> str:
+    return f"{PREFIX}task-definition/{family}:{revision}"
+
+
+def container(cluster: str, task_id: str, uuid: str) -> str:
+    return f"{PREFIX}container/{cluster}/{task_id}/{uuid}"
+
+
+# -- parsers ---------------------------------------------------------------------------------
+def is_arn(text: str) -> bool:
+    """True if ``text`` is an ECS ARN of the simulated account (not a bare name or id)."""
+    return text.startswith(PREFIX)
+
+
+def resource_type(text: str) -> ResourceType | None:
+    """The resource type of an ECS ARN of this account, or None (a name, a malformed ARN)."""
+    if not text.startswith(PREFIX):
+        return None
+    kind, slash, _ = text[len(PREFIX) :].partition("/")
+    if not slash:
+        return None
+    return _TYPES.get(kind)
+
+
+def parse(arn: str) -> Arn:
+    """Split an ECS ARN of this account into its parts.
+
+    Raises:
+        ValueError: ``arn`` is not an ECS ARN of this account, or its path has the wrong shape.
+    """
+    kind = resource_type(arn)
+    if kind is None:
+        raise ValueError(f"not an ECS ARN: {arn!r}")
+    path = arn[len(PREFIX) + len(kind._value_) + 1 :].split("/")
+    if kind is ResourceType.TASK_DEFINITION:
+        family, colon, revision = arn.rpartition(":")
+        family = family[len(PREFIX) + len(kind._value_) + 1 :]
+        if len(path) != 1 or not colon or not family or not revision.isdigit():
+            raise ValueError(f"not a task definition ARN: {arn!r}")
+        return Arn(kind, None, family, revision=int(revision))
+    if kind is ResourceType.CLUSTER:
+        if len(path) != 1 or not path[0]:
+            raise ValueError(f"not a cluster ARN: {arn!r}")
+        return Arn(kind, path[0], path[0])
+    if kind is ResourceType.CONTAINER:
+        if len(path) != 3 or not all(path):
+            raise ValueError(f"not a container ARN: {arn!r}")
+        return Arn(kind, path[0], path[2], task_id=path[1])
+    if len(path) != 2 or not all(path):
+        raise ValueError(f"not a {kind._value_} ARN: {arn!r}")
+    return Arn(kind, path[0], path[1])
+
+
+def cluster_name(arn: str) -> str:
+    """The cluster's name in a cluster, container instance, task, service or container ARN."""
+    return arn.split("/", 2)[1]
+
+
+def resource_id(ref: str) -> str:
+    """The last path segment of an ARN (a task's id, a service's name ...); a bare name as is.
+
+    >>> resource_id(task_definition("web", 2)), resource_id("web")
+    ('web:2', 'web')
+    """
+    return ref.rsplit("/", 1)[-1]
+
+
+def task_definition_ref(ref: str) -> str:
+    """``family`` or ``family:revision`` from a task definition ARN; any other ``ref`` as is.
+
+    >>> task_definition_ref(task_definition("web", 2)), task_definition_ref("web:2")
+    ('web:2', 'web:2')
+    """
+    if _TASK_DEFINITION_MARK in ref:
+        return ref.split(_TASK_DEFINITION_MARK, 1)[1]
+    return ref
