@@ -37,9 +37,18 @@ __all__ = [
     "UnsafeTaskDefinitionError",
     "__version__",
     "connect",
+    "set_theme",
 ]
 
 __version__ = "0.1.0"
+
+
+def set_theme(name: str | None) -> None:
+    """Draw every figure in theme ``name`` (``"light"``, ``"dark"``, ``"projector"``) unless a
+    drawing passes ``theme=``; ``None`` goes back to ``$ECSEDU_THEME`` (default: light)."""
+    from ecsedu.render.style import set_theme as choose
+
+    choose(name)
 
 
 def connect(

@@ -9,6 +9,10 @@ nothing.
 
 Registration is by module and class name (``for_type_by_name``), so it imports neither the engine
 nor graphviz-related code until something is actually displayed.
+
+``ecs.events()`` returns a plain list of ``EventView``: a formatter for ``list`` shows such a list
+as a table of time, kind, subject and message (newest last, as the log is ordered) and declines
+every other list (IPython then shows its usual text).
 """
 
 from __future__ import annotations
@@ -50,6 +54,23 @@ def _task(obj: Any) -> str:
     return task_html(obj)
 
 
+def _event(obj: Any) -> str:
+    from ecsedu.render.html import event_html
+
+    return event_html(obj)
+
+
+def _event_list(obj: Any) -> str | None:
+    """A non-empty list of ``EventView`` (``ecs.events()``) as a table; None for other lists."""
+    from ecsedu.model.snapshot import EventView
+
+    if not obj or not all(isinstance(e, EventView) for e in obj):
+        return None
+    from ecsedu.render.html import events_html
+
+    return events_html(obj)
+
+
 def _control_plane(obj: Any) -> str:
     """``ecs`` itself: its counts and the live view of its first cluster."""
     from ecsedu.render.html import control_plane_html
@@ -69,6 +90,7 @@ FORMATTERS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     (_MODEL, "ServiceView", _service),
     (_MODEL, "TaskView", _task),
     ("ecsedu.engine.control_plane", "ControlPlane", _control_plane),
+    ("ecsedu.engine.clients.ecs", "EcsClient", _control_plane),
 )
 
 
@@ -92,4 +114,8 @@ def register_formatters(shell: Any = None) -> bool:
     html = shell.display_formatter.formatters["text/html"]
     for module, name, formatter in FORMATTERS:
         html.for_type_by_name(module, name, formatter)
+    from ecsedu.model.snapshot import EventView  # the model only: cheap, and wherever it lives
+
+    html.for_type(EventView, _event)
+    html.for_type(list, _event_list)
     return True

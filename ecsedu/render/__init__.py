@@ -10,7 +10,7 @@ snapshots and views into a table plus a thumbnail: ``ecsedu.app.jupyter`` regist
 objects' displays in Jupyter.
 
 >>> from ecsedu.render import figures     # doctest: +SKIP
->>> figures.cluster_services(ecs.snapshot(), 6).svg()  # doctest: +SKIP
+>>> figures.cluster_services(ecs, 6).save("fig6.png", scale=2)  # doctest: +SKIP
 """
 
 from ecsedu.render.cards import cluster_card, instance_card, service_card, task_card
@@ -26,23 +26,30 @@ from ecsedu.render.figures import (
     service_scaling,
     task_definition_tasks,
 )
-from ecsedu.render.html import snapshot_html
+from ecsedu.render.html import events_html, snapshot_html
 from ecsedu.render.layout import SlotMemory
+from ecsedu.render.lookup import UnknownNameError, as_snapshot
+from ecsedu.render.style import current_theme, set_theme
 
 __all__ = [
     "FIGURES",
     "Figure",
     "SlotMemory",
+    "UnknownNameError",
+    "as_snapshot",
     "cluster_card",
     "cluster_services",
     "cluster_view",
+    "current_theme",
     "docker_host",
     "draw",
     "ecs_overview",
+    "events_html",
     "instance_card",
     "instance_tasks",
     "service_card",
     "service_scaling",
+    "set_theme",
     "snapshot_html",
     "task_card",
     "task_definition_tasks",

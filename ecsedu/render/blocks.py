@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from ecsedu.model.snapshot import InstanceView, ServiceView, Snapshot, TaskView
+from ecsedu.model.snapshot import (
+    ContainerView,
+    InstanceView,
+    PortBindingView,
+    ServiceView,
+    Snapshot,
+    TaskView,
+)
 from ecsedu.render import graph as g
 from ecsedu.render.dot import Canvas, quote, top_padding
 from ecsedu.render.layout import Box, Geometry, SlotMemory, fresh_slots
@@ -26,8 +33,9 @@ from ecsedu.render.style import (
     task_status,
     text_on,
 )
+from ecsedu.render.text import unplaced_count, unplaced_short
 
-__all__ = ["Scene", "fit"]
+__all__ = ["Scene", "fit", "port_text"]
 
 
 @lru_cache(maxsize=4096)
@@ -35,6 +43,41 @@ def fit(text: str, width: float, size: float) -> str:
     """Shorten ``text`` with an ellipsis so it fits ``width`` points at font ``size``."""
     limit = max(int(width / (size * 0.56)), 2)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def port_text(binding: PortBindingView) -> str:
+    """A published port as Docker prints it: ``127.0.0.1:32768→80/tcp``."""
+    return f"{binding.host_ip}:{binding.host_port}→{binding.container_port}/{binding.protocol}"
+
+
+def _ports(task: TaskView) -> int:
+    return sum(len(c.network_bindings) for c in task.containers)
+
+
+def _task_tip(task: TaskView, status: str) -> str:
+    lines = [f"Task {task.id}", task.arn, f"{task.family}:{task.revision} · {status}"]
+    if task.container_instance_arn:
+        lines.append(f"on container instance {task.container_instance_arn.rsplit('/', 1)[-1]}")
+    if task.stopped_reason:
+        lines.append(f"stopped: {task.stopped_reason}")
+    return "\n".join(lines)
+
+
+def _container_tip(task: TaskView, container: ContainerView) -> str:
+    lines = [f"Container {container.name} ({container.image}) of task {task.id}", task.arn]
+    if container.runtime_id:
+        lines.append(f"runtime id {container.runtime_id}")
+    lines += [port_text(b) for b in container.network_bindings]
+    if container.reason:
+        lines.append(container.reason)
+    return "\n".join(lines)
+
+
+def _instance_tip(instance: InstanceView) -> str:
+    lines = [f"Container instance {instance.id}", instance.arn, f"EC2 {instance.ec2_instance_id}"]
+    if instance.address:
+        lines.append(f"ports published on {instance.address}")
+    return "\n".join(lines)
 
 
 def pct(part: int, whole: int) -> int:
@@ -53,6 +96,7 @@ class TaskLook:
     text: str  # status glyph and word
     task: str  # the tile's DOT style (Canvas.look)
     container: str  # its containers' DOT style
+    port: str  # the style of its containers' published ports (text under the container)
 
 
 @lru_cache(maxsize=1024)
@@ -72,11 +116,14 @@ class Scene:
     colours: dict[str, str] = field(default_factory=dict)
     legend_services: list[str] = field(default_factory=list)
     standalone_shown: bool = False
+    unplaced_shown: bool = False
     task_looks: dict[tuple[str | None, str], TaskLook] = field(default_factory=dict)
     arrows: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.colours = service_colours(self.snapshot)
+        if self.theme.task_w != self.geometry.task_w and self.geometry.task_w == Geometry.task_w:
+            self.geometry = replace(self.geometry, task_w=self.theme.task_w)  # room for its type
 
     # -- colours ------------------------------------------------------------------------------
     def colour_of(self, task: TaskView) -> str:
@@ -90,9 +137,15 @@ class Scene:
     def tint(self, colour: str, faded: bool = False) -> str:
         return mix(colour, self.theme.background, 0.9 if faded else self.theme.tint)
 
+    def fit(self, text: str, width: float, size: float) -> str:
+        """``fit`` for a box ``width`` layout units wide and type of ``size`` points."""
+        return fit(text, width, self.theme.fit_size(size))
+
     # -- tasks --------------------------------------------------------------------------------
     def task_h(self, tasks: Sequence[TaskView]) -> float:
-        return self.geometry.task_h(max((len(t.containers) for t in tasks), default=1))
+        """The height of the tiles of ``tasks``: room for the most containers and ports."""
+        rows = {(len(t.containers), _ports(t)) for t in tasks} or {(1, 0)}
+        return max(self.geometry.task_h(n, ports) for n, ports in rows)
 
     def task_look(self, task: TaskView, status: str) -> TaskLook:
         """How a task of this owner in this status is drawn (worked out once per figure)."""
@@ -118,6 +171,7 @@ class Scene:
                     peripheries=2 if standalone else 1,
                 ),
                 container=c.look(fill=inner, fontcolor=text_on(inner), fontsize=t.font_size - 1.5),
+                port=c.look(fontsize=t.font_size - 2),
             )
         elif task.service_name is None:
             self.standalone_shown = True
@@ -130,20 +184,20 @@ class Scene:
         t, geo, c = self.theme, self.geometry, self.canvas
         status = task_status(task)
         look = self.task_look(task, status)
-        owner = fit(task.service_name or "RunTask", geo.task_w - 70, 9.5)
+        owner = self.fit(task.service_name or "RunTask", geo.task_w - 70, t.font_size - 0.5)
         # The two-line header sits at the top of the tile (see dot.top_padding).
-        pad = top_padding(box.h, t.font_size - 0.5, 2).replace("\n", "\\n")
+        pad = top_padding(box.h * t.scale, t.font_size - 0.5, 2).replace("\n", "\\n")
         c.emit(
             g.task_id(task),
             box,
             f'"{_escape(owner)} · task {task.id[:8]}\\n{look.text}{pad}"',
             look.cls,
             look.task,
-            f'"{task.arn}\\n{task.family}:{task.revision} {status}"',  # already DOT-quoted
+            quote(_task_tip(task, status)),
         )
         top = box.y + geo.task_header_h
         x, w, step, size = box.x + 6, box.w - 12, geo.container_h + 3, t.font_size - 1.5
-        for i, container in enumerate(task.containers):
+        for container in task.containers:
             mark = ""
             if container.last_status == "STOPPED" and status != "STOPPED":
                 mark = "✕ "
@@ -152,13 +206,27 @@ class Scene:
             text = f"{mark}{container.name} · {container.image}"
             if container.exit_code is not None and container.last_status == "STOPPED":
                 text += f" (exit {container.exit_code})"
+            node = g.container_id(task, container.name)
             c.emit(
-                g.container_id(task, container.name),
-                Box(x, top + i * step, w, geo.container_h),
-                quote(fit(text, w - 6, size)),
+                node,
+                Box(x, top, w, geo.container_h),
+                quote(self.fit(text, w - 6, size)),
                 f"container {container.last_status.lower()}",
                 look.container,
+                quote(_container_tip(task, container)),
             )
+            top += step
+            for n, binding in enumerate(container.network_bindings):
+                c.emit(
+                    f"port-{node[len('container-') :]}-{n}",
+                    Box(x, top - 2, w, geo.port_h),
+                    quote(self.fit("↳ " + port_text(binding), w - 4, t.font_size - 2), "l"),
+                    "port",
+                    look.port,
+                    quote(f"{container.name}: host {port_text(binding)} (container port)"),
+                    semantic=False,
+                )
+                top += geo.port_h
 
     # -- container instances ------------------------------------------------------------------
     def instance_rows(self, per_instance: Sequence[int]) -> int:
@@ -208,19 +276,20 @@ class Scene:
             line=style.line,
             labelloc="t",
             penwidth=t.pen_width * 1.4,
-            tooltip=instance.arn,
+            tooltip=_instance_tip(instance),
         )
         inner = box.w - 2 * geo.pad
+        lift = max(t.fit_size(t.font_size) - 10, 0) * 2.2  # larger type: a taller title
         self.draw_gauge(
             f"{g.instance_id(instance)}-cpu",
-            Box(box.x + geo.pad, box.y + 58, inner, 16),
+            Box(box.x + geo.pad, box.y + 58 + lift, inner, 16),
             "CPU",
             instance.reserved_cpu,
             instance.registered_cpu,
         )
         self.draw_gauge(
             f"{g.instance_id(instance)}-memory",
-            Box(box.x + geo.pad, box.y + 77, inner, 16),
+            Box(box.x + geo.pad, box.y + 77 + lift, inner, 16),
             "Memory",
             instance.reserved_memory,
             instance.registered_memory,
@@ -239,8 +308,10 @@ class Scene:
             fontsize=t.font_size - 1,
             semantic=False,
             penwidth=t.pen_width * 0.7,
+            tooltip=f"Docker Engine of container instance {instance.id}"
+            + (f"\nDocker host {instance.docker_host}" if instance.docker_host else ""),
         )
-        self.draw_agent(instance, Box(box.x + geo.pad, box.y + 34, inner, 20))
+        self.draw_agent(instance, Box(box.x + geo.pad, box.y + 34 + lift, inner, 20))
 
     def draw_agent(self, instance: InstanceView, box: Box) -> None:
         t = self.theme
@@ -259,6 +330,7 @@ class Scene:
             fontsize=t.font_size - 1,
             bold=not connected,
             penwidth=t.pen_width * 0.9,
+            tooltip=f"ECS container agent of container instance {instance.id}\n{instance.arn}",
         )
 
     # -- services -----------------------------------------------------------------------------
@@ -268,6 +340,7 @@ class Scene:
         return self.colours.get(service.name, self.theme.standalone)
 
     def draw_service(self, service: ServiceView, box: Box, extra: str = "") -> None:
+        """The service card; a service short of tasks ECS could not place says so and why."""
         t = self.theme
         colour = self.service_colour(service)
         td = service.task_definition_arn.rsplit("/", 1)[-1]
@@ -276,6 +349,11 @@ class Scene:
             f"desired {service.desired_count} · running {service.running_count}"
             f" · pending {service.pending_count}\ntask definition {td}{extra}"
         )
+        missing = unplaced_count(service)
+        if missing:
+            label += "\n" + self.fit(
+                f"⚠ {missing} not placed: {unplaced_short(service)}", box.w - 8, t.font_size
+            )
         style = status_style(service.status)
         self.canvas.node(
             g.service_id(service),
@@ -286,21 +364,46 @@ class Scene:
             stroke=colour,
             line=style.line,
             penwidth=t.pen_width * 2,
-            tooltip=service.arn,
+            tooltip=f"Service {service.name}\n{service.arn}\n"
+            f"task definition {service.task_definition_arn}",
+        )
+
+    def draw_unplaced(self, service: ServiceView, box: Box, node_id: str, more: int = 0) -> None:
+        """An empty, dashed task slot: a task the service wants that ECS could not place."""
+        t = self.theme
+        self.service_colour(service)  # the service is in the legend
+        self.unplaced_shown = True
+        reason = unplaced_short(service)
+        head = f"+{more} more not placed" if more else f"{service.name} · not placed"
+        self.canvas.node(
+            node_id,
+            box,
+            f"{self.fit(head, box.w - 10, t.font_size - 0.5)}\n"
+            f"{self.fit('✕ ' + reason, box.w - 10, t.font_size - 0.5)}",
+            cls="unplaced " + (service.unplaced_reason or "unknown").replace(" ", "-"),
+            fill=t.background,
+            stroke=t.warn,
+            line="dashed",
+            rounded=True,
+            fontsize=t.font_size - 0.5,
+            penwidth=t.pen_width * 1.2,
+            semantic=False,
+            tooltip=f"Service {service.name} wants {unplaced_count(service)} more tasks that "
+            f"ECS could not place: {reason}\n{service.arn}",
         )
 
     # -- title and legend ---------------------------------------------------------------------
     def draw_title(self, title: str, caption: str, width: float) -> None:
         t = self.theme
         self.canvas.text(
-            "figure-heading", Box(0, -58, width, 22), title, fontsize=t.font_size + 4, bold=True
+            "figure-heading", Box(0, -58, width, 22), title, fontsize=t.font_size * 1.4, bold=True
         )
         self.canvas.text(
             "figure-caption",
             Box(0, -36, width, 18),
             caption,
             fontcolor=t.muted,
-            fontsize=t.font_size + 0.5,
+            fontsize=t.font_size * 1.05,
         )
 
     def draw_legend(
@@ -326,6 +429,14 @@ class Scene:
                     {"fill": t.standalone, "stroke": t.standalone_stroke, "double": True},
                 )
             )
+        if self.unplaced_shown:
+            rows.append(
+                (
+                    "legend-unplaced",
+                    "task not placed (empty)",
+                    {"line": "dashed", "fill": t.background, "warn": True},
+                )
+            )
         if tasks:
             for status in ("PENDING", "RUNNING", "STOPPING", "STOPPED"):
                 s = status_style(status)
@@ -342,7 +453,7 @@ class Scene:
         for arrow in sorted(self.arrows):
             rows.append((f"legend-arrow-{arrow}", f"→ {arrow}", {"arrow": True}))
         height = 26 + 20 * len(rows)
-        grow = round(14.6 * max(t.font_size - 10, 0))  # larger type (projector) needs room
+        grow = max(round(150 * (t.fit_size(t.font_size) / 10 - 1)), 0)  # room for larger type
         c.node(
             "legend",
             Box(x, y, 196 + grow, height),
@@ -378,8 +489,36 @@ class Scene:
             c.text(
                 node_id,
                 Box(x + 46, top, 146 + grow, 16),
-                fit(text, 146 + grow, t.font_size - 1),
+                self.fit(text, 146 + grow, t.font_size - 1),
                 cls="legend-entry",
                 fontsize=t.font_size - 1,
                 align="l",
             )
+        self.draw_runtime(Box(x, y + height + 10, 196 + grow, 22))
+
+    def draw_runtime(self, box: Box) -> None:
+        """A badge saying which runtime ran the tasks drawn: simulated or real Docker."""
+        t, runtime = self.theme, self.snapshot.runtime
+        if not runtime:  # a card drawn from a view alone: unknown
+            return
+        docker = runtime == "docker"
+        word = "Docker runtime" if docker else f"{runtime} runtime"
+        tip = (
+            "Tasks run as real containers on a Docker engine"
+            if docker
+            else "Tasks run on ecsedu's simulated runtime: no real containers, simulated clock"
+        )
+        self.canvas.node(
+            "runtime-badge",
+            box,
+            ("▶ " if docker else "◇ ") + word,
+            cls=f"runtime {runtime}",
+            fill=t.badge_fill,
+            stroke=t.frame_stroke,
+            line="solid" if docker else "dashed",
+            rounded=True,
+            bold=True,
+            fontsize=t.font_size - 0.5,
+            semantic=False,
+            tooltip=tip,
+        )

@@ -19,7 +19,7 @@ from ecsedu.render.dot import Canvas
 from ecsedu.render.figure import Figure
 from ecsedu.render.graph import cluster_id
 from ecsedu.render.layout import Box, Geometry
-from ecsedu.render.style import get_theme
+from ecsedu.render.style import Theme, get_theme
 
 __all__ = ["cluster_card", "instance_card", "service_card", "task_card"]
 
@@ -57,12 +57,14 @@ def _card(scene: Scene, key: str, title: str, text: str) -> Figure:
     )
 
 
-def _scene(snapshot: Snapshot, theme: str, key: str) -> Scene:
+def _scene(snapshot: Snapshot, theme: str | Theme | None, key: str) -> Scene:
     th = get_theme(theme)
     return Scene(snapshot, th, Canvas(th, key), Geometry())
 
 
-def task_card(task: TaskView, *, snapshot: Snapshot | None = None, theme: str = "light") -> Figure:
+def task_card(
+    task: TaskView, *, snapshot: Snapshot | None = None, theme: str | Theme | None = None
+) -> Figure:
     """One task tile with its containers, as the cluster diagrams draw it."""
     from ecsedu.render.text import describe_task
 
@@ -73,11 +75,11 @@ def task_card(task: TaskView, *, snapshot: Snapshot | None = None, theme: str = 
 
 
 def service_card(
-    service: ServiceView, *, snapshot: Snapshot | None = None, theme: str = "light"
+    service: ServiceView, *, snapshot: Snapshot | None = None, theme: str | Theme | None = None
 ) -> Figure:
     """The service card plus one cell per task it may run: running, wanted, headroom."""
     from ecsedu.render.figures import draw_capacity
-    from ecsedu.render.text import describe_service
+    from ecsedu.render.text import describe_service, unplaced_count
 
     scene = _scene(snapshot or _alone(services=(service,)), theme, "card-service")
     scaling = service.scaling
@@ -86,13 +88,14 @@ def service_card(
         if scaling
         else (service.desired_count, service.desired_count)
     )
-    scene.draw_service(service, Box(0, 0, 300, 58))
-    draw_capacity(scene, service, lo, hi, Box(0, 66, 300, 18))
+    h = 72 if unplaced_count(service) else 58  # room for "⚠ n not placed: ..."
+    scene.draw_service(service, Box(0, 0, 300, h))
+    draw_capacity(scene, service, lo, hi, Box(0, h + 8, 300, 18))
     return _card(scene, "card-service", f"Service {service.name}", describe_service(service))
 
 
 def instance_card(
-    instance: InstanceView, *, snapshot: Snapshot | None = None, theme: str = "light"
+    instance: InstanceView, *, snapshot: Snapshot | None = None, theme: str | Theme | None = None
 ) -> Figure:
     """A container instance with its gauges, agent badge and the tasks on it (if known)."""
     from ecsedu.render.text import describe_instance
@@ -121,7 +124,7 @@ def instance_card(
     )
 
 
-def cluster_card(cluster: ClusterView, *, theme: str = "light") -> Figure:
+def cluster_card(cluster: ClusterView, *, theme: str | Theme | None = None) -> Figure:
     """A cluster's counts, as a card (the whole picture needs a snapshot: ``cluster_view``)."""
     scene = _scene(_alone(clusters=(cluster,)), theme, "card-cluster")
     t = scene.theme

@@ -1,7 +1,8 @@
 """A canvas that writes graphviz DOT with every node pinned where the layout put it.
 
 Each ECS object becomes one DOT node whose ``pos`` (points), ``width`` and ``height`` come from
-``layout.py``; its DOT name is its stable id (``task-<id>``), which graphviz copies into the
+``layout.py`` (layout units, times the theme's ``scale`` in points; fonts are in points); its
+DOT name is its stable id (``task-<id>``), which graphviz copies into the
 SVG group's ``id``, and its ``class`` names its kind and status (``task running``), so tests and
 stylesheets can find it. Nesting (containers inside tasks, tasks inside container instances) is
 drawn by stacking: a node drawn later sits on top of the nodes drawn before it.
@@ -146,13 +147,14 @@ class Canvas:
     ) -> None:
         """Draw a box (optionally labelled) and, if ``semantic``, record ``node_id`` as drawn."""
         title = ""
+        scale = self.theme.scale
         if labelloc == "t" and label:
             points = fontsize if fontsize is not None else self.theme.font_size
             lines = label.count("\n") + 1
-            if box.h > (lines + 6) * _LINE * points:  # a frame: its title is drawn on its own
+            if box.h * scale > (lines + 6) * _LINE * points:  # a frame: its title on its own
                 title, label = label, ""
             else:
-                label += top_padding(box.h, points, lines)
+                label += top_padding(box.h * scale, points, lines)
             labelloc = "c"
         key = (
             fill,
@@ -175,10 +177,10 @@ class Canvas:
         self.emit(node_id, box, quote(label, align), cls, look, tip, semantic)
         if title:
             points = fontsize if fontsize is not None else self.theme.font_size
-            height = (title.count("\n") + 1) * _LINE * points + points
+            height = ((title.count("\n") + 1) * _LINE * points + points) / scale
             self.node(
                 f"{node_id}-title",
-                Box(box.x, box.y + 0.3 * points, box.w, height),
+                Box(box.x, box.y + 0.3 * points / scale, box.w, height),
                 title,
                 cls="title",
                 fontcolor=fontcolor,
@@ -222,12 +224,14 @@ class Canvas:
         ``label`` and ``tooltip`` are already quoted (``quote``), ``look`` comes from ``look()``.
         """
         x, y, w, h = box
+        s = self.theme.scale
         size = self._sizes.get((w, h))
         if size is None:
-            size = self._sizes[(w, h)] = f'width="{w / 72:.4f}" height="{h / 72:.4f}"'
+            size = self._sizes[(w, h)] = f'width="{w * s / 72:.4f}" height="{h * s / 72:.4f}"'
         tip = "" if tooltip is None else f" tooltip={tooltip}"
         self._lines.append(
-            f'"{node_id}" [id="{node_id}" class="{cls}" pos="{x + w / 2:.2f},{-(y + h / 2):.2f}" '
+            f'"{node_id}" [id="{node_id}" class="{cls}" '
+            f'pos="{(x + w / 2) * s:.2f},{-(y + h / 2) * s:.2f}" '
             f"{size} label={label} {look}{tip}];"
         )
         if self.stream is not None and len(self._lines) - self._sent >= _BATCH:

@@ -1,8 +1,12 @@
 """The article's eight figures, and the live cluster view, drawn from any snapshot.
 
-Each function takes an ``ecsedu.model.snapshot.Snapshot`` and draws whatever state it holds, so
-the pictures in "Amazon ECS terms and architecture" come alive: scale a service and figure 6
-gains a task. See https://docs.aws.amazon.com/AmazonECS/latest/developerguide/Welcome.html.
+Each function takes an ``ecsedu.model.snapshot.Snapshot``, or the connection itself (anything
+with a ``.snapshot()`` method), and draws whatever state it holds, so the pictures in "Amazon ECS
+terms and architecture" come alive: scale a service and figure 6 gains a task. While the state
+is the article's, a figure keeps the article's caption; otherwise the caption says what is drawn
+("Cluster demo: 1 Service running 10 Tasks across 2 ECS Container Instances"). ``title=`` and
+``caption=`` override both. ``theme=None`` uses ``ecsedu.set_theme``'s choice (or
+``$ECSEDU_THEME``). See https://docs.aws.amazon.com/AmazonECS/latest/developerguide/Welcome.html.
 
 1. ``docker_host``: one machine running Docker and its containers (app, bins/libs);
 2. ``ecs_overview``: the ECS API, a cluster of instances with Docker and the agent, the pool;
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ecsedu.model.snapshot import (
     ClusterView,
@@ -26,23 +31,28 @@ from ecsedu.model.snapshot import (
     TaskView,
 )
 from ecsedu.render import graph as g
-from ecsedu.render.blocks import Scene, fit
+from ecsedu.render.blocks import Scene
 from ecsedu.render.dot import Canvas
 from ecsedu.render.figure import Edge, Figure
 from ecsedu.render.layout import Box, Geometry, SlotMemory, grid_position
+from ecsedu.render.lookup import Drawable, UnknownNameError, as_snapshot, pick_cluster, unknown
 from ecsedu.render.style import SERVICE_PALETTE, Theme, get_theme, text_on
 from ecsedu.render.svg import GraphvizStream
 from ecsedu.render.text import (
+    UNPLACED_REASONS,
     describe_cluster,
     describe_instance,
     describe_service,
     describe_task,
     plural,
+    unplaced_count,
+    unplaced_short,
 )
 
 __all__ = [
     "FIGURES",
     "FigureSpec",
+    "UnknownNameError",
     "cluster_services",
     "cluster_view",
     "docker_host",
@@ -123,6 +133,9 @@ _SPECS = {spec.number: spec for spec in FIGURES}
 
 
 # -- shared helpers ----------------------------------------------------------------------------
+Theme_ = str | Theme | None  # a theme name, a Theme, or None for ecsedu.set_theme's choice
+
+
 def _visible(snapshot: Snapshot, task: TaskView) -> bool:
     if task.last_status != "STOPPED":
         return True
@@ -137,15 +150,9 @@ def _tasks_on(snapshot: Snapshot) -> Callable[[str], Sequence[TaskView]]:
     return lambda arn: by_instance.get(arn, [])
 
 
-def _pick_cluster(snapshot: Snapshot, cluster: str | None) -> ClusterView | None:
-    if cluster is not None:
-        return snapshot.cluster(cluster)
-    return snapshot.clusters[0] if snapshot.clusters else None
-
-
 def _scene(
     snapshot: Snapshot,
-    theme: str | Theme,
+    theme: Theme_,
     key: str,
     memory: SlotMemory | None,
     geometry: Geometry | None = None,
@@ -196,31 +203,86 @@ def _finish(
     )
 
 
-def _heading(spec: FigureSpec) -> str:
+def _heading(spec: FigureSpec, title: str | None = None) -> str:
     """ "Figure 6 · One service across two instances"; the live view has no number."""
+    if title is not None:
+        return title
     return f"Figure {spec.number} · {spec.title}" if spec.number else spec.title
 
 
-def _empty(scene: Scene, spec: FigureSpec, what: str) -> Figure:
+def _caption(spec: FigureSpec, caption: str | None, drawn: str | None) -> str:
+    """The caller's caption, else the article's while the state is the article's (``drawn`` is
+    None), else ``drawn``: what the figure actually shows."""
+    if caption is not None:
+        return caption
+    return spec.caption if drawn is None else drawn
+
+
+def _empty(
+    scene: Scene, spec: FigureSpec, what: str, title: str | None, caption: str | None
+) -> Figure:
     scene.canvas.text("figure-empty", Box(0, 0, 420, 40), f"Nothing to draw yet: {what}")
     scene.draw_legend(440, 0)
     return _finish(
         scene,
         spec.key,
-        _heading(spec),
-        spec.caption,
+        _heading(spec, title),
+        _caption(spec, caption, f"Nothing to draw yet: {what}"),
         lambda: f"Nothing to draw yet: {what}.",
         640,
     )
 
 
+def _short_by(services: Sequence[ServiceView]) -> list[tuple[ServiceView, int]]:
+    return [(s, n) for s in services if (n := unplaced_count(s))]
+
+
+def _draw_unplaced_row(
+    scene: Scene, svc: ServiceView, missing: int, x: float, y: float, width: float, th: float
+) -> float:
+    """A heading and one row of empty, dashed task slots; returns the row's height."""
+    t, geo = scene.theme, scene.geometry
+    why = UNPLACED_REASONS.get(svc.unplaced_reason or "", ("", unplaced_short(svc)))[1]
+    scene.canvas.text(
+        f"unplaced-{g.service_id(svc)}-heading",
+        Box(x, y, width, 18),
+        scene.fit(
+            f"⚠ {plural(missing, 'task')} of service {svc.name} could not be placed: {why}",
+            width,
+            t.font_size,
+        ),
+        align="l",
+        fontcolor=t.warn,
+    )
+    per_row = max(1, int((width + geo.gap) // (geo.task_w + geo.gap)))
+    shown = min(missing, per_row)
+    for i in range(shown):
+        more = missing - shown + 1 if i == shown - 1 and missing > shown else 0
+        scene.draw_unplaced(
+            svc,
+            Box(x + i * (geo.task_w + geo.gap), y + 22, geo.task_w, th),
+            f"unplaced-{g.service_id(svc)[len('service-') :]}-{i}",
+            more,
+        )
+    return 22 + th + 14
+
+
+class ClusterDrawing(NamedTuple):
+    """What ``_draw_cluster`` drew: its frame, its description, and counts for the caption."""
+
+    frame: Box
+    describe: Callable[[], str]
+    services: tuple[ServiceView, ...]
+    tasks: tuple[TaskView, ...]  # not STOPPED, placed or waiting
+    instances: int
+    unplaced: int
+
+
 def _draw_cluster(
     scene: Scene, cluster: ClusterView, top: float, *, services: bool, arrows: bool
-) -> tuple[Box, Callable[[], str]]:
-    """Draw a cluster frame with its service cards, instances and tasks.
-
-    Returns the frame and a function that describes what was drawn, in sentences.
-    """
+) -> ClusterDrawing:
+    """Draw a cluster frame with its service cards, instances and tasks (and, with the service
+    cards, the tasks ECS could not place, as empty dashed slots with the reason)."""
     snap, geo, t = scene.snapshot, scene.geometry, scene.theme
     instances = snap.instances_in(cluster.arn)
     tasks_on = _tasks_on(snap)
@@ -237,17 +299,22 @@ def _draw_cluster(
     per_row = max(1, min(geo.instances_per_row, len(instances)))
     y = top + geo.cluster_header_h
     svc_views = [s for s in snap.services_in(cluster.arn) if s.status != "INACTIVE"]
+    short = _short_by(svc_views) if services else []
+    card_h = 72.0 if short else 58.0  # room for "⚠ n not placed: ..."
     if services and svc_views:
-        y += 70
+        y += card_h + 12
     grid_w = per_row * iw + (per_row - 1) * geo.gap * 2
     n_rows = -(-len(instances) // per_row) if instances else 0
     body_h = n_rows * ih + max(n_rows - 1, 0) * geo.gap * 2
     wait_h = (th + 40) if waiting else 0.0
+    frame_w = max(grid_w, 3 * 232) + 2 * geo.pad
+    unplaced_th = geo.task_h(1)
+    short_h = len(short) * (22 + unplaced_th + 14) + (10 if short else 0)
     frame = Box(
         0,
         top,
-        max(grid_w, 3 * 232) + 2 * geo.pad,
-        y - top + body_h + wait_h + geo.pad + (0 if instances else 40),
+        frame_w,
+        y - top + body_h + wait_h + short_h + geo.pad + (0 if instances else 40),
     )
     scene.canvas.node(
         g.cluster_id(cluster),
@@ -261,11 +328,11 @@ def _draw_cluster(
         rounded=True,
         bold=True,
         penwidth=t.pen_width * 1.5,
-        tooltip=cluster.arn,
+        tooltip=f"Cluster {cluster.name}\n{cluster.arn}",
     )
     if services and svc_views:
         for i, svc in enumerate(svc_views):
-            scene.draw_service(svc, Box(geo.pad + i * 232, top + geo.cluster_header_h, 220, 58))
+            scene.draw_service(svc, Box(geo.pad + i * 232, top + geo.cluster_header_h, 220, card_h))
     if not instances:
         scene.canvas.text(
             "cluster-empty",
@@ -275,8 +342,9 @@ def _draw_cluster(
     for index, (inst, tasks) in enumerate(zip(instances, per_instance, strict=True)):
         dx, dy = grid_position(index, per_row, iw + 2 * geo.gap, ih + 2 * geo.gap)
         scene.draw_instance(inst, Box(geo.pad + dx, y + dy, iw, ih), tasks)
+    below = y + body_h + (0 if instances else 40)
     if waiting:
-        wy = y + body_h + 14
+        wy = below + 14
         scene.canvas.text(
             "waiting-heading",
             Box(geo.pad, wy, 520, 18),
@@ -288,6 +356,11 @@ def _draw_cluster(
             scene.draw_task(
                 task, Box(geo.pad + i * (geo.task_w + geo.gap), wy + 22, geo.task_w, th)
             )
+    sy = below + wait_h + 10
+    for svc, missing in short:
+        sy += _draw_unplaced_row(
+            scene, svc, missing, geo.pad, sy, frame_w - 2 * geo.pad, unplaced_th
+        )
     if arrows and services:
         scene.arrows.add("manages (dashed)")
         for svc in svc_views:
@@ -300,34 +373,72 @@ def _draw_cluster(
                         colour=scene.colours.get(svc.name, t.edge),
                         line="dashed",
                     )
-    return frame, lambda: describe_cluster(snap, cluster.arn, cluster.name, tasks_on, waiting)
+    return ClusterDrawing(
+        frame,
+        lambda: describe_cluster(snap, cluster.arn, cluster.name, tasks_on, waiting),
+        tuple(svc_views) if services else (),
+        tuple(x for x in every + waiting if x.last_status != "STOPPED"),
+        len(instances),
+        sum(n for _, n in short),
+    )
+
+
+def _cluster_caption(number: int, name: str, drawn: ClusterDrawing) -> str | None:
+    """None while the cluster drawn is the article's figure ``number``; else what is drawn."""
+    s, i, n, u = len(drawn.services), drawn.instances, len(drawn.tasks), drawn.unplaced
+    per_service = [sum(x.service_name == svc.name for x in drawn.tasks) for svc in drawn.services]
+    article = u == 0 and {
+        6: s == 1 and n == 4 and i == 2 and per_service == [4],
+        7: s >= 2 and i >= 2 and sum(per_service) == n,
+        8: s == 3 and i == 2 and len(set(per_service)) == 3 and sum(per_service) == n,
+    }.get(number, False)
+    if article:
+        return None
+    standalone = n - sum(per_service)
+    tasks = plural(n, "Task")
+    if s and not standalone:
+        text = f"Cluster {name}: {plural(s, 'Service')} running {tasks}"
+    elif s:
+        text = f"Cluster {name}: {plural(s, 'Service')} and {tasks} ({standalone} standalone)"
+    else:
+        text = f"Cluster {name}: {tasks} (no Service)"
+    text += f" across {plural(i, 'ECS Container Instance')}"
+    if u:
+        text += f"; {u} more could not be placed"
+    return text
 
 
 def _cluster_figure(
-    snapshot: Snapshot,
+    source: Drawable,
     spec: FigureSpec,
     cluster: str | None,
-    theme: str | Theme,
+    theme: Theme_,
     memory: SlotMemory | None,
     *,
     arrows: bool,
     geometry: Geometry | None = None,
     stream: bool = False,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
+    snapshot = as_snapshot(source)
+    view = pick_cluster(snapshot, cluster)  # an unknown name fails before graphviz starts
     scene = _scene(snapshot, theme, spec.key, memory, geometry, stream=stream)
     try:
-        view = _pick_cluster(snapshot, cluster)
         if view is None:
-            return _empty(scene, spec, "create a cluster")
-        frame, text = _draw_cluster(scene, view, 0, services=True, arrows=arrows)
-        scene.draw_legend(frame.right + 24, 0)
+            return _empty(scene, spec, "create a cluster", title, caption)
+        drawn = _draw_cluster(scene, view, 0, services=True, arrows=arrows)
+        scene.draw_legend(drawn.frame.right + 24, 0)
+        live = spec.number == 0  # the live view keeps its own caption
         return _finish(
             scene,
             spec.key,
-            _heading(spec),
-            spec.caption,
-            text,
-            frame.right + 220,
+            _heading(spec, title),
+            _caption(
+                spec, caption, None if live else _cluster_caption(spec.number, view.name, drawn)
+            ),
+            drawn.describe,
+            drawn.frame.right + 220,
         )
     except BaseException:
         scene.canvas.abort_stream()
@@ -336,42 +447,56 @@ def _cluster_figure(
 
 # -- figures 6, 7, 8 and the live view ---------------------------------------------------------
 def cluster_services(
-    snapshot: Snapshot,
+    snapshot: Drawable,
     number: int = 8,
     *,
     cluster: str | None = None,
-    theme: str | Theme = "light",
+    theme: Theme_ = None,
     memory: SlotMemory | None = None,
     stream: bool = False,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
     """Figures 6–8: services' tasks across the container instances of one cluster.
 
     Args:
-        snapshot: the state to draw.
-        number: which article caption to use (6, 7 or 8); the drawing is the same.
+        snapshot: the state to draw: a Snapshot, or the connection (``ecsedu.connect()``).
+        number: which article figure (6, 7 or 8); the drawing is the same. Its caption is the
+            article's while the state matches the article's, else it says what is drawn.
         cluster: name or ARN (default: the first cluster).
-        theme: light, dark or projector.
+        theme: light, dark or projector (default: ``ecsedu.set_theme``'s, else light).
         memory: keeps task slots stable across renders.
         stream: start graphviz now and feed it the DOT while drawing, for a caller that will
             want ``.svg()`` (the dashboard, notebooks): a big figure's SVG is ready sooner.
             Ignored below ``STREAM_MIN_TASKS`` tasks, where the threads cost more than they save.
+        title, caption: replace the heading and the caption.
     """
     if number not in (6, 7, 8):
         raise ValueError("cluster_services draws figures 6, 7 and 8")
     return _cluster_figure(
-        snapshot, _SPECS[number], cluster, theme, memory, arrows=False, stream=stream
+        snapshot,
+        _SPECS[number],
+        cluster,
+        theme,
+        memory,
+        arrows=False,
+        stream=stream,
+        title=title,
+        caption=caption,
     )
 
 
 def cluster_view(
-    snapshot: Snapshot,
+    snapshot: Drawable,
     *,
     cluster: str | None = None,
-    theme: str | Theme = "light",
+    theme: Theme_ = None,
     memory: SlotMemory | None = None,
     arrows: bool = False,
     instances_per_row: int = 4,
     stream: bool = False,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
     """The dashboard's live view of a whole cluster (no service arrows by default).
 
@@ -381,25 +506,38 @@ def cluster_view(
     spec = FigureSpec(0, "cluster-view", "Cluster view", "Live state of the cluster")
     geometry = Geometry(instances_per_row=instances_per_row)
     return _cluster_figure(
-        snapshot, spec, cluster, theme, memory, arrows=arrows, geometry=geometry, stream=stream
+        snapshot,
+        spec,
+        cluster,
+        theme,
+        memory,
+        arrows=arrows,
+        geometry=geometry,
+        stream=stream,
+        title=title,
+        caption=caption,
     )
 
 
 # -- figure 5 ----------------------------------------------------------------------------------
 def instance_tasks(
-    snapshot: Snapshot,
+    snapshot: Drawable,
     *,
     instance: str | None = None,
-    theme: str | Theme = "light",
+    cluster: str | None = None,
+    theme: Theme_ = None,
     memory: SlotMemory | None = None,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
     """Figure 5: one container instance (default: the busiest) with the tasks it runs."""
     spec = _SPECS[5]
-    scene = _scene(snapshot, theme, spec.key, memory)
-    tasks_on = _tasks_on(snapshot)
-    chosen = _pick_instance(snapshot, instance, tasks_on)
+    snap = as_snapshot(snapshot)
+    scene = _scene(snap, theme, spec.key, memory)
+    tasks_on = _tasks_on(snap)
+    chosen = _pick_instance(snap, instance, cluster, tasks_on)
     if chosen is None:
-        return _empty(scene, spec, "register a container instance")
+        return _empty(scene, spec, "register a container instance", title, caption)
     tasks = tasks_on(chosen.arn)
     geo = scene.geometry
     th = scene.task_h(tasks)
@@ -407,11 +545,21 @@ def instance_tasks(
     scene.draw_instance(chosen, box, tasks)
     services = sorted({t.service_name for t in tasks if t.service_name})
     scene.draw_legend(box.right + 24, 0)
+    alive = [x for x in tasks if x.last_status != "STOPPED"]
+    owners = {x.service_name for x in alive if x.service_name}
+    standalone = sum(1 for x in alive if not x.service_name)
+    drawn = None
+    if not (len(alive) == 8 and len(owners) >= 2 and not standalone):
+        drawn = (
+            f"One ECS Container Instance running {plural(len(alive), 'Task')} from "
+            f"{plural(len(owners), 'Service')}"
+            + (f" and {standalone} standalone (RunTask)" if standalone else "")
+        )
     return _finish(
         scene,
         spec.key,
-        f"Figure 5 · {spec.title}",
-        spec.caption,
+        _heading(spec, title),
+        _caption(spec, caption, drawn),
         lambda: (
             describe_instance(chosen, tasks)
             + f" The tasks belong to {plural(len(services), 'service')}."
@@ -421,21 +569,32 @@ def instance_tasks(
 
 
 def _pick_instance(
-    snapshot: Snapshot, instance: str | None, tasks_on: Callable[[str], Sequence[TaskView]]
+    snapshot: Snapshot,
+    instance: str | None,
+    cluster: str | None,
+    tasks_on: Callable[[str], Sequence[TaskView]],
 ) -> InstanceView | None:
+    view = pick_cluster(snapshot, cluster) if cluster is not None else None
+    candidates = snapshot.instances_in(view.arn) if view is not None else snapshot.instances
     if instance is not None:
-        for inst in snapshot.instances:
+        for inst in candidates:
             if instance in (inst.arn, inst.id, inst.ec2_instance_id):
                 return inst
-        raise KeyError(instance)
-    if not snapshot.instances:
+        raise unknown("container instance", instance, (i.ec2_instance_id for i in candidates))
+    if not candidates:
         return None
-    return max(snapshot.instances, key=lambda i: len(tasks_on(i.arn)))  # first of the busiest
+    return max(candidates, key=lambda i: len(tasks_on(i.arn)))  # first of the busiest
 
 
 # -- figure 1 ----------------------------------------------------------------------------------
 def docker_host(
-    snapshot: Snapshot, *, instance: str | None = None, theme: str | Theme = "light"
+    snapshot: Drawable,
+    *,
+    instance: str | None = None,
+    cluster: str | None = None,
+    theme: Theme_ = None,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
     """Figure 1: a machine running Docker, each container an app with its bins/libs.
 
@@ -443,12 +602,13 @@ def docker_host(
     the host operating system, Docker, and on top one column per running container.
     """
     spec = _SPECS[1]
+    snapshot = as_snapshot(snapshot)
     scene = _scene(snapshot, theme, spec.key, None)
     t, c = scene.theme, scene.canvas
     tasks_on = _tasks_on(snapshot)
-    chosen = _pick_instance(snapshot, instance, tasks_on)
+    chosen = _pick_instance(snapshot, instance, cluster, tasks_on)
     if chosen is None:
-        return _empty(scene, spec, "register a container instance")
+        return _empty(scene, spec, "register a container instance", title, caption)
     pairs = [
         (task, ct)
         for task in tasks_on(chosen.arn)
@@ -469,13 +629,15 @@ def docker_host(
         c.node(
             g.container_id(task, ct.name),
             top,
-            f"App: {fit(ct.name, 100, 9)}\n{fit(ct.image, 100, 8.5)}",
+            f"App: {scene.fit(ct.name, 100, t.font_size - 1)}"
+            f"\n{scene.fit(ct.image, 100, t.font_size - 1.5)}",
             cls=f"container {ct.last_status.lower()}",
             fill=colour,
             stroke=None,
             fontcolor=text_on(colour),
             fontsize=t.font_size - 1,
-            tooltip=f"container {ct.name} of {describe_task(task)}",
+            tooltip=f"Container {ct.name} ({ct.image}) of task {task.id}\n{task.arn}"
+            + (f"\nruntime id {ct.runtime_id}" if ct.runtime_id else ""),
         )
         c.node(
             f"binslibs-{g.container_id(task, ct.name)}",
@@ -517,7 +679,7 @@ def docker_host(
         cls="instance infra",
         fill=t.frame_fill,
         stroke=t.instance_stroke,
-        tooltip=chosen.arn,
+        tooltip=f"Container instance {chosen.id}\n{chosen.arn}\nEC2 {chosen.ec2_instance_id}",
     )
     legend: list[tuple[str, str, dict[str, object]]] = [
         (f"legend-image-{i}", f"container of {img}", {"fill": colour_of[img]})
@@ -543,24 +705,34 @@ def docker_host(
             f"bins/libs: {names}."
         )
 
-    return _finish(scene, spec.key, f"Figure 1 · {spec.title}", spec.caption, describe, width + 220)
+    return _finish(
+        scene,
+        spec.key,
+        _heading(spec, title),
+        _caption(spec, caption, None),
+        describe,
+        width + 220,
+    )
 
 
 # -- figure 2 ----------------------------------------------------------------------------------
 def ecs_overview(
-    snapshot: Snapshot,
+    snapshot: Drawable,
     *,
     cluster: str | None = None,
-    theme: str | Theme = "light",
+    theme: Theme_ = None,
     memory: SlotMemory | None = None,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
     """Figure 2: you call the ECS API; ECS runs containers on a cluster of instances."""
     spec = _SPECS[2]
+    snapshot = as_snapshot(snapshot)
+    view = pick_cluster(snapshot, cluster)
     scene = _scene(snapshot, theme, spec.key, memory)
     t, c = scene.theme, scene.canvas
-    view = _pick_cluster(snapshot, cluster)
     if view is None:
-        return _empty(scene, spec, "create a cluster")
+        return _empty(scene, spec, "create a cluster", title, caption)
     c.node(
         "api-user",
         Box(12, 0, 170, 44),
@@ -583,7 +755,7 @@ def ecs_overview(
         bold=True,
     )
     c.edge("api-user", "api-ecs", "calls", semantic=False)
-    frame, describe_cluster_ = _draw_cluster(scene, view, 90, services=False, arrows=False)
+    frame, describe_cluster_, *_ = _draw_cluster(scene, view, 90, services=False, arrows=False)
     api = c.boxes["api-ecs"]
     for inst in snapshot.instances_in(view.arn):
         # To the near end of each agent badge, from the near corner of the API: the line
@@ -627,7 +799,12 @@ def ecs_overview(
         )
 
     return _finish(
-        scene, spec.key, f"Figure 2 · {spec.title}", spec.caption, describe, frame.right + 220
+        scene,
+        spec.key,
+        _heading(spec, title),
+        _caption(spec, caption, None),
+        describe,
+        frame.right + 220,
     )
 
 
@@ -654,22 +831,35 @@ def _draw_taskdef(scene: Scene, td: TaskDefinitionView, x: float, y: float) -> B
         stroke=t.frame_stroke,
         line="solid",
         labelloc="t",
-        tooltip=td.arn,
+        tooltip=f"Task definition {td.family}:{td.revision}\n{td.arn}",
         penwidth=t.pen_width * 1.5,
     )
     return box
 
 
 def task_definition_tasks(
-    snapshot: Snapshot, *, task_definition: str | None = None, theme: str | Theme = "light"
+    snapshot: Drawable,
+    *,
+    task_definition: str | None = None,
+    cluster: str | None = None,
+    theme: Theme_ = None,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
-    """Figure 3: one task definition (default: the one with most tasks) and its tasks."""
+    """Figure 3: one task definition (default: the one with most tasks) and its tasks
+    (in ``cluster`` only, when one is named)."""
     spec = _SPECS[3]
+    snapshot = as_snapshot(snapshot)
+    view = pick_cluster(snapshot, cluster) if cluster is not None else None
     scene = _scene(snapshot, theme, spec.key, None)
-    alive = [x for x in snapshot.tasks if _visible(snapshot, x)]
+    alive = [
+        x
+        for x in snapshot.tasks
+        if _visible(snapshot, x) and (view is None or x.cluster_arn == view.arn)
+    ]
     td = _pick_taskdef(snapshot, task_definition, alive)
     if td is None:
-        return _empty(scene, spec, "register a task definition")
+        return _empty(scene, spec, "register a task definition", title, caption)
     tasks = [x for x in alive if x.task_definition_arn == td.arn]
     geo = scene.geometry
     tdbox = _draw_taskdef(scene, td, 0, 0)
@@ -696,7 +886,18 @@ def task_definition_tasks(
             + "."
         )
 
-    return _finish(scene, spec.key, f"Figure 3 · {spec.title}", spec.caption, describe, right + 200)
+    n = sum(1 for x in tasks if x.last_status != "STOPPED")
+    drawn = (
+        None if n >= 2 else f"Task Definition {td.name} with {plural(n, 'Task')} created from it"
+    )
+    return _finish(
+        scene,
+        spec.key,
+        _heading(spec, title),
+        _caption(spec, caption, drawn),
+        describe,
+        right + 200,
+    )
 
 
 def _pick_taskdef(
@@ -706,7 +907,7 @@ def _pick_taskdef(
     if name is not None:
         matches = [td for td in tds if name in (td.arn, td.family, td.name)]
         if not matches:
-            raise KeyError(name)
+            raise unknown("task definition", name, (td.family for td in tds))
         return matches[-1]
     if not tds:
         return None
@@ -715,14 +916,22 @@ def _pick_taskdef(
 
 # -- figure 4 ----------------------------------------------------------------------------------
 def service_scaling(
-    snapshot: Snapshot, *, service: str | None = None, theme: str | Theme = "light"
+    snapshot: Drawable,
+    *,
+    service: str | None = None,
+    cluster: str | None = None,
+    theme: Theme_ = None,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Figure:
-    """Figure 4: a service, its task definition, its min/desired/max bounds and alarms."""
+    """Figure 4: a service, its task definition, its min/desired/max bounds and alarms, its
+    tasks, and the tasks ECS could not place (empty dashed slots, with the reason)."""
     spec = _SPECS[4]
+    snapshot = as_snapshot(snapshot)
+    svc = _pick_service(snapshot, service, cluster)
     scene = _scene(snapshot, theme, spec.key, None)
-    svc = _pick_service(snapshot, service)
     if svc is None:
-        return _empty(scene, spec, "create a service")
+        return _empty(scene, spec, "create a service", title, caption)
     t, c, geo = scene.theme, scene.canvas, scene.geometry
     scaling = svc.scaling
     lo, hi = (scaling.min_capacity, scaling.max_capacity) if scaling else (svc.desired_count,) * 2
@@ -745,7 +954,7 @@ def service_scaling(
         c.node(
             g.alarm_id(alarm.name),
             Box(0, i * 62, 200, 54),
-            f"Alarm {fit(alarm.name, 150, 10)}\n{alarm.metric} "
+            f"Alarm {scene.fit(alarm.name, 150, t.font_size)}\n{alarm.metric} "
             f"{'>' if 'Greater' in alarm.comparison else '<'} {alarm.threshold:g}"
             f"\n{glyph} {alarm.state}{value}",
             cls=f"alarm {alarm.state.lower()}",
@@ -776,22 +985,47 @@ def service_scaling(
     tasks = [x for x in snapshot.tasks_of(svc.name, svc.cluster_arn) if _visible(snapshot, x)]
     th = scene.task_h(tasks)
     top = max(160.0, len(alarms) * 62 + 30)
+    per_row = 5
+    rows = -(-len(tasks) // per_row)
+    colour = scene.colours.get(svc.name, t.edge)
+    # More than one row: one arrow to the group (arrows to a lower row would cross the first).
+    group = len(tasks) > per_row
     if tasks:
         # The arrows leave from under the capacity row, so they cross no text.
         hub = f"{g.service_id(svc)}-manages"
         c.node(hub, Box(sbox.cx - 1, 122, 2, 2), cls="hub", semantic=False)
         scene.arrows.add("manages (dashed)")
+        if group:
+            frame = f"{g.service_id(svc)}-tasks"
+            c.node(
+                frame,
+                Box(-8, top - 8, per_row * (geo.task_w + 16), rows * (th + 16)),
+                cls="task-group",
+                stroke=colour,
+                line="dashed",
+                rounded=True,
+                semantic=False,
+                tooltip=f"The {plural(len(tasks), 'task')} service {svc.name} manages",
+            )
+            c.edge(hub, frame, "manages", line="dashed", colour=colour, semantic=False)
     for i, task in enumerate(tasks):
-        dx, dy = grid_position(i, 5, geo.task_w + 16, th + 16)
+        dx, dy = grid_position(i, per_row, geo.task_w + 16, th + 16)
         scene.draw_task(task, Box(dx, top + dy, geo.task_w, th))
-        c.edge(
-            hub,
-            g.task_id(task),
-            "manages",
-            line="dashed",
-            colour=scene.colours.get(svc.name, t.edge),
-            semantic=False,
-            headport="n",
+        if not group:
+            c.edge(
+                hub,
+                g.task_id(task),
+                "manages",
+                line="dashed",
+                colour=colour,
+                semantic=False,
+                headport="n",
+            )
+    missing = unplaced_count(svc)
+    if missing:
+        below = top + rows * (th + 16) + (8 if group else 0)
+        _draw_unplaced_row(
+            scene, svc, missing, 0, below, per_row * (geo.task_w + 16) - 16, geo.task_h(1)
         )
     scene.draw_legend(920, 0, instances=False)
 
@@ -804,11 +1038,17 @@ def service_scaling(
             )
         return text
 
+    drawn = None
+    if not alarms or missing:
+        drawn = f"Service {svc.name}: min {lo} · desired {svc.desired_count} · max {hi}"
+        drawn += ", scaled by alarms" if alarms else ", no scaling alarms yet"
+        if missing:
+            drawn += f"; {missing} could not be placed"
     return _finish(
         scene,
         spec.key,
-        f"Figure 4 · {spec.title}",
-        spec.caption,
+        _heading(spec, title),
+        _caption(spec, caption, drawn),
         describe,
         1120,
     )
@@ -850,28 +1090,44 @@ def draw_capacity(scene: Scene, svc: ServiceView, lo: int, hi: int, box: Box) ->
     scene.canvas.text(
         f"capacity-{svc.name}-key",
         Box(box.x, box.bottom + 2, box.w, 14),
-        f"one cell per task: {svc.running_count} running, "
-        f"{max(svc.desired_count - svc.running_count, 0)} more wanted, "
-        f"room up to max {hi}",
+        scene.fit(
+            f"one cell per task: {svc.running_count} running, "
+            f"{max(svc.desired_count - svc.running_count, 0)} more wanted, "
+            f"room up to max {hi}",
+            box.w,
+            t.font_size - 2,
+        ),
         fontcolor=t.muted,
         fontsize=t.font_size - 2,
     )
 
 
-def _pick_service(snapshot: Snapshot, name: str | None) -> ServiceView | None:
+def _pick_service(
+    snapshot: Snapshot, name: str | None, cluster: str | None = None
+) -> ServiceView | None:
+    view = pick_cluster(snapshot, cluster) if cluster is not None else None
+    candidates = snapshot.services_in(view.arn) if view is not None else snapshot.services
     if name is not None:
-        for svc in snapshot.services:
+        for svc in candidates:
             if name in (svc.name, svc.arn):
                 return svc
-        raise KeyError(name)
-    active = [s for s in snapshot.services if s.status == "ACTIVE"] or list(snapshot.services)
+        raise unknown("service", name, (s.name for s in candidates))
+    active = [s for s in candidates if s.status == "ACTIVE"] or list(candidates)
     with_alarms = [s for s in active if s.scaling is not None]
     chosen = with_alarms or active
     return chosen[0] if chosen else None
 
 
-def draw(number: int, snapshot: Snapshot, *, theme: str | Theme = "light") -> Figure:
-    """Draw article figure ``number`` (1–8) from ``snapshot``."""
+def draw(
+    number: int,
+    snapshot: Drawable,
+    *,
+    theme: Theme_ = None,
+    cluster: str | None = None,
+    title: str | None = None,
+    caption: str | None = None,
+) -> Figure:
+    """Draw article figure ``number`` (1–8) from ``snapshot`` (or a connection)."""
     simple: dict[int, Callable[..., Figure]] = {
         1: docker_host,
         2: ecs_overview,
@@ -880,5 +1136,9 @@ def draw(number: int, snapshot: Snapshot, *, theme: str | Theme = "light") -> Fi
         5: instance_tasks,
     }
     if number in simple:
-        return simple[number](snapshot, theme=theme)
-    return cluster_services(snapshot, number, theme=theme)
+        return simple[number](snapshot, theme=theme, cluster=cluster, title=title, caption=caption)
+    if number not in _SPECS:
+        raise ValueError(f"the article has figures 1 to 8, not {number}")
+    return cluster_services(
+        snapshot, number, theme=theme, cluster=cluster, title=title, caption=caption
+    )

@@ -13,15 +13,27 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ecsedu.model.snapshot import ClusterView, InstanceView, ServiceView, Snapshot, TaskView
-from ecsedu.render.style import status_style, task_status
+from ecsedu.model.snapshot import (
+    ClusterView,
+    EventView,
+    InstanceView,
+    ServiceView,
+    Snapshot,
+    TaskView,
+)
+from ecsedu.render.style import Theme, status_style, task_status
 
 __all__ = [
+    "MAX_EVENT_ROWS",
     "MAX_THUMBNAIL_TASKS",
     "cluster_html",
     "control_plane_html",
+    "event_html",
+    "events_html",
+    "short_subject",
     "instance_html",
     "service_html",
     "snapshot_html",
@@ -31,6 +43,7 @@ __all__ = [
 ]
 
 MAX_THUMBNAIL_TASKS = 200  # beyond this a cluster thumbnail is too heavy to inline in a notebook
+MAX_EVENT_ROWS = 200  # an event log longer than this shows its newest rows (the end of the log)
 
 _SIZE = re.compile(r'(<svg\b[^>]*?)\swidth="[^"]*"\sheight="[^"]*"')
 
@@ -84,7 +97,7 @@ _INSTANCE_HEADER = [
 ]
 
 
-def _cluster_picture(snapshot: Snapshot, cluster: ClusterView, theme: str) -> str:
+def _cluster_picture(snapshot: Snapshot, cluster: ClusterView, theme: str | Theme | None) -> str:
     from ecsedu.render.figures import cluster_view
 
     shown = sum(1 for t in snapshot.tasks if t.cluster_arn == cluster.arn)
@@ -96,7 +109,9 @@ def _cluster_picture(snapshot: Snapshot, cluster: ClusterView, theme: str) -> st
     return thumbnail(cluster_view(snapshot, cluster=cluster.arn, theme=theme, stream=True).svg())
 
 
-def snapshot_html(snapshot: Snapshot, *, picture: bool = True, theme: str = "light") -> str:
+def snapshot_html(
+    snapshot: Snapshot, *, picture: bool = True, theme: str | Theme | None = None
+) -> str:
     """Each cluster's instances, services and task counts, plus a thumbnail of the first."""
     return (
         f"<div class='ecsedu-snapshot'><p>{_when(snapshot)}</p>"
@@ -104,7 +119,7 @@ def snapshot_html(snapshot: Snapshot, *, picture: bool = True, theme: str = "lig
     )
 
 
-def _clusters(snapshot: Snapshot, picture: bool, theme: str) -> str:
+def _clusters(snapshot: Snapshot, picture: bool, theme: str | Theme | None) -> str:
     parts = []
     if not snapshot.clusters:
         parts.append("<p>No clusters yet: <code>ecs.create_cluster(clusterName=...)</code></p>")
@@ -135,7 +150,7 @@ def _clusters(snapshot: Snapshot, picture: bool, theme: str) -> str:
     return "".join(parts)
 
 
-def control_plane_html(snapshot: Snapshot, name: str, *, theme: str = "light") -> str:
+def control_plane_html(snapshot: Snapshot, name: str, *, theme: str | Theme | None = None) -> str:
     """The control plane (``ecs``) itself: what it holds, and the live view of its first cluster."""
     running = sum(1 for t in snapshot.tasks if t.last_status == "RUNNING")
     counts = table(
@@ -158,7 +173,7 @@ def control_plane_html(snapshot: Snapshot, name: str, *, theme: str = "light") -
     )
 
 
-def cluster_html(cluster: ClusterView, *, theme: str = "light") -> str:
+def cluster_html(cluster: ClusterView, *, theme: str | Theme | None = None) -> str:
     """One cluster: its counts, and its card."""
     from ecsedu.render.cards import cluster_card
 
@@ -178,7 +193,7 @@ def cluster_html(cluster: ClusterView, *, theme: str = "light") -> str:
     ) + thumbnail(cluster_card(cluster, theme=theme).svg(), 300)
 
 
-def instance_html(instance: InstanceView, *, theme: str = "light") -> str:
+def instance_html(instance: InstanceView, *, theme: str | Theme | None = None) -> str:
     """One container instance: its reservations, agent and task counts, and its card."""
     from ecsedu.render.cards import instance_card
 
@@ -189,7 +204,7 @@ def instance_html(instance: InstanceView, *, theme: str = "light") -> str:
     ) + thumbnail(instance_card(instance, theme=theme).svg(), 340)
 
 
-def service_html(service: ServiceView, *, theme: str = "light") -> str:
+def service_html(service: ServiceView, *, theme: str | Theme | None = None) -> str:
     """One service: its counts and deployments, and its card (one cell per task)."""
     from ecsedu.render.cards import service_card
 
@@ -220,7 +235,7 @@ def service_html(service: ServiceView, *, theme: str = "light") -> str:
     )
 
 
-def task_html(task: TaskView, *, theme: str = "light") -> str:
+def task_html(task: TaskView, *, theme: str | Theme | None = None) -> str:
     """One task: its status and containers, and its tile as the diagrams draw it."""
     from ecsedu.render.cards import task_card
 
@@ -240,3 +255,73 @@ def task_html(task: TaskView, *, theme: str = "light") -> str:
         + table("containers", ["container", "image", "status", "exit code"], rows)
         + thumbnail(task_card(task, theme=theme).svg(), 200)
     )
+
+
+# -- the event log (ecs.events()) --------------------------------------------------------------
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def short_subject(subject: str | None) -> str:
+    """An ARN as a learner reads it: ``task a0116be5``, ``service web``, ``cluster demo``."""
+    if not subject:
+        return ""
+    if not subject.startswith("arn:"):
+        return subject
+    kind, _, rest = subject.split(":", 5)[-1].partition("/")
+    last = rest.rsplit("/", 1)[-1] if rest else kind
+    return f"{kind} {last[:8] if _HEX_ID.fullmatch(last) else last}"
+
+
+def _clock(seconds: float) -> str:
+    return f"{datetime.fromtimestamp(seconds, tz=UTC):%H:%M:%S}"
+
+
+def _event_row(event: EventView) -> str:
+    detail = "; ".join(f"{k}={v}" for k, v in event.detail)
+    cells = (
+        (str(event.seq), ""),
+        (_clock(event.time), f"{event.time:.1f}"),
+        (event.kind, ""),
+        (short_subject(event.subject), event.subject or ""),
+        (event.message, detail[:500]),
+    )
+    return (
+        "<tr>"
+        + "".join(
+            f'<td title="{html.escape(tip)}">{html.escape(text)}</td>'
+            if tip
+            else f"<td>{html.escape(text)}</td>"
+            for text, tip in cells
+        )
+        + "</tr>"
+    )
+
+
+def events_html(events: Sequence[EventView], *, limit: int = MAX_EVENT_ROWS) -> str:
+    """The event log as a table, oldest first and newest last, as ``ecs.events()`` orders it.
+
+    Columns: sequence number, time (UTC, simulated clock on the simulated runtime), kind, the
+    subject in short (the full ARN on hover) and the message (details on hover). A long log
+    shows its newest ``limit`` rows.
+    """
+    shown = list(events)[-limit:] if limit > 0 else []
+    hidden = len(events) - len(shown)
+    note = (
+        f"<p><i>{hidden} earlier events not shown; filter with "
+        "<code>ecs.events(kind=..., since=...)</code>.</i></p>"
+        if hidden
+        else ""
+    )
+    head = "".join(f"<th>{h}</th>" for h in ("#", "time (UTC)", "kind", "subject", "message"))
+    body = "".join(_event_row(e) for e in shown)
+    return (
+        f"<div class='ecsedu-events'>{note}"
+        f'<table class="ecsedu"><caption>{len(events)} event{"" if len(events) == 1 else "s"}'
+        ", newest last</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def event_html(event: EventView) -> str:
+    """One event as a one-row table."""
+    return events_html([event])

@@ -63,6 +63,7 @@ class Geometry:
     task_w: float = 156.0
     task_header_h: float = 32.0
     container_h: float = 17.0
+    port_h: float = 12.0  # one published port (host → container) under its container
     task_pad: float = 6.0
     gap: float = 10.0
     pad: float = 12.0
@@ -73,8 +74,13 @@ class Geometry:
     instances_per_row: int = 4
     cluster_header_h: float = 34.0
 
-    def task_h(self, containers: int) -> float:
-        return self.task_header_h + max(containers, 1) * (self.container_h + 3) + self.task_pad
+    def task_h(self, containers: int, ports: int = 0) -> float:
+        return (
+            self.task_header_h
+            + max(containers, 1) * (self.container_h + 3)
+            + ports * self.port_h
+            + self.task_pad
+        )
 
     def instance_w(self) -> float:
         return 2 * self.pad + self.task_cols * self.task_w + (self.task_cols - 1) * self.gap

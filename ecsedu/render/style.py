@@ -11,6 +11,7 @@ colours are handed out in service creation order.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,12 +21,15 @@ __all__ = [
     "OKABE_ITO",
     "SERVICE_PALETTE",
     "THEMES",
+    "THEME_ENV",
     "StatusStyle",
     "Theme",
+    "current_theme",
     "get_theme",
     "instance_status",
     "mix",
     "service_colours",
+    "set_theme",
     "status_style",
     "task_status",
     "text_on",
@@ -70,6 +74,14 @@ class Theme:
     font_size: float = 10.0
     pen_width: float = 1.2
     tint: float = 0.78  # how far a task's fill fades its service colour towards the background
+    # Points per layout unit: every box is drawn this much larger, so type that grows more
+    # than the boxes (font_size / 10 > scale) is larger relative to the picture.
+    scale: float = 1.0
+    task_w: float = 156.0  # width of a task tile, in layout units (Geometry.task_w)
+
+    def fit_size(self, size: float) -> float:
+        """A font size in points as a size in layout units (what ``fit`` measures with)."""
+        return size / self.scale
 
 
 THEMES: dict[str, Theme] = {
@@ -111,7 +123,7 @@ THEMES: dict[str, Theme] = {
         tint=0.72,
     ),
     # High contrast for washed-out classroom projectors: white ground, black ink, thick lines,
-    # larger type.
+    # type 1.45x the light theme's (boxes grow 1.25x, so text fills more of the picture).
     "projector": Theme(
         name="projector",
         background="#FFFFFF",
@@ -129,15 +141,48 @@ THEMES: dict[str, Theme] = {
         standalone="#F0E442",
         standalone_stroke="#000000",
         edge="#000000",
-        font_size=11.0,
+        font_size=14.5,
         pen_width=2.4,
         tint=0.55,
+        scale=1.25,
+        task_w=172.0,
     ),
 }
 
 
-def get_theme(name: str | Theme) -> Theme:
-    """Return the theme called ``name`` (light, dark or projector)."""
+THEME_ENV = "ECSEDU_THEME"
+_chosen: list[str | Theme] = []  # set_theme's choice (empty: none made)
+
+
+def set_theme(name: str | Theme | None) -> None:
+    """Draw every figure in this theme unless a call passes ``theme=``; ``None`` forgets it.
+
+    >>> set_theme("projector")        # doctest: +SKIP  (slides: large type, thick lines)
+
+    Without a choice, the ``ECSEDU_THEME`` environment variable decides, then ``light``.
+    """
+    if name is not None:
+        get_theme(name)  # refuse an unknown name now, not at the next drawing
+    _chosen[:] = [] if name is None else [name]
+
+
+def current_theme() -> Theme:
+    """The theme used when none is passed: ``set_theme``'s, else ``$ECSEDU_THEME``, else light."""
+    if _chosen:
+        return get_theme(_chosen[0])
+    env = os.environ.get(THEME_ENV, "").strip()
+    if env:
+        try:
+            return get_theme(env)
+        except ValueError:
+            raise ValueError(f"{THEME_ENV}={env!r}: choose one of {', '.join(THEMES)}") from None
+    return THEMES["light"]
+
+
+def get_theme(name: str | Theme | None = None) -> Theme:
+    """Return the theme called ``name`` (light, dark or projector); None: ``current_theme()``."""
+    if name is None:
+        return current_theme()
     if isinstance(name, Theme):
         return name
     try:

@@ -14,16 +14,44 @@ from ecsedu.render.style import instance_status, status_style, task_status
 
 __all__ = [
     "LIST_TASKS",
+    "UNPLACED_REASONS",
     "describe_cluster",
     "describe_instance",
     "describe_service",
     "describe_task",
     "plural",
     "summarise",
+    "unplaced_count",
+    "unplaced_short",
 ]
 
 
 LIST_TASKS = 8  # an instance with more tasks than this is described by counts, not task by task
+
+
+# ServiceView.unplaced_reason -> (a few words for a tile, a sentence for the description).
+UNPLACED_REASONS: dict[str, tuple[str, str]] = {
+    "CPU": ("not enough CPU", "no container instance has enough CPU units left"),
+    "memory": ("not enough memory", "no container instance has enough memory left"),
+    "ports": ("host port in use", "a host port the task needs is already in use"),
+    "attribute": ("missing attribute", "no container instance has an attribute the task needs"),
+    "constraint": ("placement constraint", "no container instance meets a placement constraint"),
+    "no instances": ("no instances", "the cluster has no container instances"),
+    "agent": ("agent disconnected", "the container agent of the closest instance is disconnected"),
+}
+
+
+def unplaced_count(service: ServiceView) -> int:
+    """How many tasks the service wants that ECS could not place (0 unless it says so now)."""
+    if not service.unplaced_reason:
+        return 0
+    return max(service.desired_count - service.running_count - service.pending_count, 0)
+
+
+def unplaced_short(service: ServiceView) -> str:
+    """Why, in a few words: "not enough CPU"."""
+    reason = service.unplaced_reason or ""
+    return UNPLACED_REASONS.get(reason, (reason or "unknown reason", ""))[0]
 
 
 def plural(n: int, word: str) -> str:
@@ -81,6 +109,11 @@ def describe_service(service: ServiceView) -> str:
         f"{service.desired_count}, running {service.running_count}, pending "
         f"{service.pending_count}."
     )
+    missing = unplaced_count(service)
+    if missing:
+        reason = service.unplaced_reason or ""
+        why = UNPLACED_REASONS.get(reason, ("", f"reason: {reason}"))[1]
+        text += f" ECS could not place {plural(missing, 'task')}: {why}."
     if service.scaling is None:
         return (
             text + " It has no scaling policy, so its minimum and maximum equal the desired count."

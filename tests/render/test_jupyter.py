@@ -97,3 +97,57 @@ def test_connect_registers_the_control_plane_display(shell):
     assert 'id="cluster&#45;demo" class="node cluster active"' in page  # live cluster view
     assert not ADDRESS.search(page)
     assert shown(shell, ecs) == page
+
+
+def test_the_event_log_displays_as_a_table_newest_last(shell):
+    from ecsedu.model.snapshot import EventView
+
+    jupyter.register_formatters(shell)
+    task = "arn:aws:ecs:us-east-1:123456789012:task/demo/a0116be5ab0c1681c8f8e3d0d3290a4c"
+    events = [
+        EventView(1, 1_767_225_600.0, "TASK_STATE", None, task, "task a0116be5 PENDING"),
+        EventView(
+            2,
+            1_767_225_612.5,
+            "SERVICE_EVENT",
+            None,
+            "arn:aws:ecs:us-east-1:1:service/demo/web",
+            "(service web) has reached a steady state.",
+            (("deployment", "ecs-svc/1"),),
+        ),
+    ]
+    page = shown(shell, events)
+    assert "<table" in page
+    assert "EventView(" not in page
+    assert "<th>time (UTC)</th><th>kind</th><th>subject</th><th>message</th>" in page
+    assert page.index("TASK_STATE") < page.index("SERVICE_EVENT")  # newest last
+    assert ">00:00:12<" in page
+    assert ">task a0116be5<" in page
+    assert f'title="{task}"' in page
+    assert ">service web<" in page
+    assert "deployment=ecs-svc/1" in page  # details on hover
+    assert not ADDRESS.search(page)
+    assert "TASK_STATE" in shown(shell, events[0])  # one event alone
+    assert shown(shell, [1, 2, 3]) == ""  # other lists keep their plain display
+    assert shown(shell, []) == ""
+
+
+def test_a_long_event_log_shows_its_newest_rows(shell):
+    from ecsedu.model.snapshot import EventView
+
+    events = [EventView(i, 1_767_225_600.0 + i, "X", None, None, f"m{i}") for i in range(500)]
+    page = html.events_html(events, limit=50)
+    assert "450 earlier events not shown" in page
+    assert ">m499<" in page
+    assert ">m449<" not in page
+
+
+@pytest.mark.skipif(not hasattr(ecsedu, "connect"), reason="engine not available")
+def test_ecs_events_from_the_engine_display_as_a_table(shell):
+    from ecsedu.app import scenarios
+
+    jupyter.register_formatters(shell)
+    ecs = scenarios.one_service_four_tasks()
+    page = shown(shell, ecs.events())
+    assert page.count("<tr>") == min(len(ecs.events()), html.MAX_EVENT_ROWS) + 1
+    assert ">service web<" in page

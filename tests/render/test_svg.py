@@ -119,10 +119,14 @@ def test_a_failed_streamed_drawing_raises_and_ends_graphviz(seed, monkeypatch):
             super().__init__(*args, **kwargs)
             started.append(self)
 
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed half-way")
+
     monkeypatch.setattr(figures, "STREAM_MIN_TASKS", 0)
     monkeypatch.setattr(figures, "GraphvizStream", Recording)
-    with pytest.raises(KeyError):
-        figures.cluster_view(seed.snapshot(), cluster="no-such-cluster", stream=True)
+    monkeypatch.setattr(figures, "_draw_cluster", broken)
+    with pytest.raises(RuntimeError, match="half-way"):
+        figures.cluster_view(seed.snapshot(), stream=True)
     assert len(started) == 1
     assert started[0]._proc.poll() is not None  # graphviz was ended and reaped
 

@@ -4,8 +4,14 @@ Each figure is drawn from a live, seeded simulation (``ecsedu.app.scenarios``) t
 API, then written as SVG and/or PNG, and ``diagrams/README.md`` indexes them with their captions
 and text descriptions. Running it twice gives identical SVG files.
 
-usage: python -m ecsedu diagrams [--out diagrams/] [--format svg,png]
-                                 [--theme light|dark|projector]
+``--state state.json`` draws a state saved with ``ecs.save(path)`` instead (every figure from
+the same state, into ``<state>-diagrams/`` unless ``--out`` says otherwise); ``--only 6,8``
+draws some figures only; ``--scale 2`` writes PNGs (and SVG display sizes) twice as large, for
+slides. The README index is rewritten only when all eight scenario figures are drawn.
+
+usage: python -m ecsedu diagrams [--out DIR] [--format svg,png]
+                                 [--theme light|dark|projector] [--state state.json]
+                                 [--only 6,8] [--scale 2]
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from typing import Any
 
 from ecsedu.app import scenarios
 from ecsedu.render.figure import Figure
-from ecsedu.render.figures import FIGURES, draw
+from ecsedu.render.figures import FIGURES, FigureSpec, draw
+from ecsedu.render.lookup import UnknownNameError
 from ecsedu.render.style import THEMES
 
 __all__ = ["build_figures", "main", "readme"]
@@ -28,18 +35,67 @@ FORMATS = ("svg", "png")
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m ecsedu diagrams",
-        description="Regenerate the article's figures from seeded simulations.",
+        description="Regenerate the article's figures from seeded simulations, or draw them "
+        "from a saved state.",
     )
-    p.add_argument("--out", default="diagrams", help="output folder (default: diagrams/)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default: diagrams/, or <state>-diagrams/ with --state)",
+    )
     p.add_argument("--format", default="svg,png", help="comma-separated: svg,png")
     p.add_argument("--theme", default="light", choices=sorted(THEMES))
+    p.add_argument(
+        "--state",
+        default=None,
+        metavar="STATE.json",
+        help="draw a state saved with ecs.save(path) instead of the article's scenarios",
+    )
+    p.add_argument(
+        "--only", default=None, metavar="N,N", help="figure numbers to draw, e.g. 6 or 6,8"
+    )
+    p.add_argument(
+        "--scale", type=float, default=1.0, help="enlarge PNGs (and SVG sizes), e.g. 2 for slides"
+    )
+    p.add_argument("--cluster", default=None, help="with --state: the cluster to draw")
     return p
 
 
-def build_figures(theme: str = "light") -> list[Figure]:
-    """Run every figure's scenario through the public API and draw it."""
+def _numbers(only: str | None) -> list[int]:
+    """The figure numbers ``--only`` names (all eight without it); ValueError when bad."""
+    if only is None:
+        return [spec.number for spec in FIGURES]
+    numbers: list[int] = []
+    for part in only.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= len(FIGURES):
+            raise ValueError(f"--only: {part!r} is not a figure number (1 to {len(FIGURES)})")
+        if int(part) not in numbers:
+            numbers.append(int(part))
+    if not numbers:
+        raise ValueError("--only: name at least one figure number, e.g. --only 6")
+    return numbers
+
+
+def build_figures(
+    theme: str = "light",
+    numbers: Sequence[int] | None = None,
+    *,
+    state: str | Path | None = None,
+    cluster: str | None = None,
+) -> list[Figure]:
+    """Draw figures ``numbers`` (default: all): each from its scenario, run through the public
+    API, or all from one saved ``state`` file."""
+    wanted = list(numbers) if numbers is not None else [spec.number for spec in FIGURES]
+    if state is not None:
+        import ecsedu
+
+        ecs = ecsedu.connect(state=state)
+        return [draw(n, ecs, theme=theme, cluster=cluster) for n in wanted]
     table: dict[int, Callable[[], Any]] = scenarios.SCENARIOS
-    return [draw(spec.number, table[spec.number]().snapshot(), theme=theme) for spec in FIGURES]
+    return [draw(n, table[n](), theme=theme, cluster=cluster) for n in wanted]
 
 
 def _stem(figure: Figure, theme: str) -> str:
@@ -47,7 +103,11 @@ def _stem(figure: Figure, theme: str) -> str:
 
 
 def readme(figures: Sequence[Figure], formats: Sequence[str], theme: str) -> str:
-    """The index: every figure with its caption, picture and plain-text description."""
+    """The index: every figure with its caption, picture and plain-text description.
+
+    The article's caption heads each entry; when the state drawn differs from the article's,
+    the figure's own caption (what it shows) follows.
+    """
     lines = [
         "# Diagrams",
         "",
@@ -56,13 +116,17 @@ def readme(figures: Sequence[Figure], formats: Sequence[str], theme: str) -> str
         'figures of the article "Amazon ECS terms and architecture" from live engine state.',
         "",
     ]
-    for spec, fig in zip(FIGURES, figures, strict=True):
+    specs: dict[str, FigureSpec] = {spec.key: spec for spec in FIGURES}
+    for fig in figures:
+        spec = specs[fig.key]
         stem = _stem(fig, theme)
         lines += [f"## Figure {spec.number}: {spec.title}", "", f"*{spec.caption}*", ""]
+        if fig.caption != spec.caption:
+            lines += [f"Drawn: {fig.caption}.", ""]
         if "svg" in formats:
-            lines.append(f"![{spec.caption}]({stem}.svg)")
+            lines.append(f"![{fig.caption}]({stem}.svg)")
         elif "png" in formats:
-            lines.append(f"![{spec.caption}]({stem}.png)")
+            lines.append(f"![{fig.caption}]({stem}.png)")
         files = ", ".join(f"[{fmt.upper()}]({stem}.{fmt})" for fmt in formats)
         lines += ["", f"Files: {files}", "", f"> {fig.describe()}", ""]
     return "\n".join(lines)
@@ -75,17 +139,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown or not formats:
         print(f"diagrams: unknown format(s) {unknown}; choose from {', '.join(FORMATS)}")
         return 2
-    out = Path(args.out)
+    if args.scale <= 0:
+        print(f"diagrams: --scale must be positive, not {args.scale}")
+        return 2
+    try:
+        numbers = _numbers(args.only)
+    except ValueError as exc:
+        print(f"diagrams: {exc}")
+        return 2
+    if args.state is not None and not Path(args.state).is_file():
+        print(f"diagrams: no state file {args.state!r} (write one with ecs.save(path))")
+        return 2
+    if args.out is not None:
+        out = Path(args.out)
+    elif args.state is not None:
+        out = Path(f"{Path(args.state).with_suffix('')}-diagrams")
+    else:
+        out = Path("diagrams")
+    try:
+        figures = build_figures(args.theme, numbers, state=args.state, cluster=args.cluster)
+    except UnknownNameError as exc:
+        print(f"diagrams: {exc}")
+        return 2
     out.mkdir(parents=True, exist_ok=True)
-    figures = build_figures(args.theme)
     for fig in figures:
         stem = _stem(fig, args.theme)
-        if "svg" in formats:
-            (out / f"{stem}.svg").write_text(fig.svg(), encoding="utf-8")
-        if "png" in formats:
-            (out / f"{stem}.png").write_bytes(fig.png())
+        for fmt in formats:
+            fig.save(out / f"{stem}.{fmt}", scale=args.scale)
         print(f"wrote {out / stem}.{{{','.join(formats)}}}")
-    name = "README.md" if args.theme == "light" else f"README-{args.theme}.md"
-    (out / name).write_text(readme(figures, formats, args.theme), encoding="utf-8")
-    print(f"wrote {out / name}")
+    if args.state is None and len(figures) == len(FIGURES):
+        name = "README.md" if args.theme == "light" else f"README-{args.theme}.md"
+        (out / name).write_text(readme(figures, formats, args.theme), encoding="utf-8")
+        print(f"wrote {out / name}")
     return 0
