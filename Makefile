@@ -1,7 +1,7 @@
 # ecsedu: `make lab` opens the workbook, `make test` runs every check and test.
 # Both install what they need first (apt packages, .venv); see scripts/.
 
-.PHONY: help setup lab test check format fuzz bench images diagrams docker clean distclean
+.PHONY: help setup lab test check format fuzz bench images diagrams docker clean distclean dashboard
 
 VENV_PY := .venv/bin/python
 
@@ -14,6 +14,7 @@ help:
 	@echo "make bench     run benchmarks/*.py"
 	@echo "make images    build the offline demo images in the local Docker engine"
 	@echo "make diagrams  regenerate diagrams/ from the engine"
+	@echo "make dashboard serve notebook 08's live dashboard with Voila (projector theme, 127.0.0.1:8866)"
 	@echo "make clean     remove caches (make distclean also removes .venv)"
 
 setup:
@@ -46,6 +47,9 @@ images: setup docker
 
 diagrams: setup
 	$(VENV_PY) -m ecsedu diagrams
+
+dashboard: setup
+	ECSEDU_THEME=projector $(VENV_PY) -m ecsedu dashboard
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache build *.egg-info

@@ -1,6 +1,12 @@
 """Interactive widgets (ipywidgets) over the engine: the top layer.
 
-Widgets may call the control plane and draw with ``ecsedu.render``; nothing below imports them
-(import-linter holds this). The dashboard arrives with the workbook; until then the package only
-anchors the layer contract in ``pyproject.toml``.
+``Dashboard(ecs, cluster="demo")`` shows one cluster live, with controls that call the public
+ECS API, the events, the tasks, "Why here?" and a history slider. Widgets call only the public
+client and draw with ``ecsedu.render``; nothing below imports them (import-linter holds this).
 """
+
+from __future__ import annotations
+
+from ecsedu.widgets.dashboard import Dashboard
+
+__all__ = ["Dashboard"]

@@ -14,8 +14,9 @@ __all__ = ["main"]
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "diagrams": ("ecsedu.app.cli.diagrams", "regenerate the article's figures (diagrams/)"),
-    "images": ("ecsedu.runtimes.images", "build the offline demo images (ecsedu/web, ...)"),
-    "cleanup": ("ecsedu.runtimes.docker", "remove containers that carry ecsedu's labels"),
+    "dashboard": ("ecsedu.app.cli.dashboard", "serve notebook 08's live dashboard (Voila)"),
+    "images": ("ecsedu.runtimes.docker.images", "build the offline demo images (ecsedu/web, ...)"),
+    "cleanup": ("ecsedu.runtimes.docker.cleanup", "remove containers that carry ecsedu's labels"),
 }
 
 
