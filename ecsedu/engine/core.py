@@ -271,7 +271,18 @@ class Engine:
         if store.version == self._seen_version:
             return
         dirty = store.dirty
-        clusters, subjects = set(dirty.clusters), dirty.subjects
+        if not self._subscribers:  # nobody listens: keep the counters, skip the summary
+            dirty.clusters.clear()
+            dirty.subjects.clear()
+            self._seen_version = store.version
+            self._seen_events = len(store.log)
+            return
+        clusters, subjects = set(dirty.clusters), set(dirty.subjects)
+        for entry in store.log.since(self._seen_events):
+            if entry[2] is not None:
+                clusters.add(entry[2])
+            if entry[3] is not None:
+                subjects.add(entry[3])
         tasks, services_, instances = set(), set(), set()
         for arn in subjects:
             kind = arns.resource_type(arn)
@@ -297,8 +308,7 @@ class Engine:
         )
         self._seen_version = store.version
         self._seen_events = end
-        if self._subscribers:
-            self._outbox.append((list(self._subscribers), change))
+        self._outbox.append((list(self._subscribers), change))
 
     def _deliver(self) -> None:
         """Outside the lock: hand queued changes to their subscribers, in order.

@@ -28,7 +28,8 @@ __all__ = ["Store"]
 
 @dataclass
 class Dirty:
-    """ARNs touched since the change feed last looked (clusters, and every event's subject)."""
+    """ARNs touched without a new log entry since the change feed last looked (the subjects
+    of new entries are read from the log itself)."""
 
     clusters: set[str] = field(default_factory=set)
     subjects: set[str] = field(default_factory=set)
@@ -79,15 +80,11 @@ class Store:
         """
         # ``_value_`` (the Enum API's plain attribute) rather than ``.value``: this is the hot path
         self.log.append(
-            (self.clock.now, kind._value_, cluster_arn, subject, message, detail),
-            collapse=collapse,
+            (self.clock.now, kind._value_, cluster_arn, subject, message, detail), collapse
         )
         self.version += 1
-        dirty = self.dirty
-        if cluster_arn is not None:
-            dirty.clusters.add(cluster_arn)
-        if subject is not None:
-            dirty.subjects.add(subject)
+        if collapse and subject is not None:  # a folded repeat adds no entry to read back
+            self.dirty.subjects.add(subject)
 
     def record_placement(
         self,

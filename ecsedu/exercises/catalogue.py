@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ecsedu import arns
+
 __all__ = ["EXERCISES", "Exercise", "Observation"]
 
 Answer = Any
@@ -95,11 +97,8 @@ def _observe_revision(ecs: Client, ctx: dict[str, Any]) -> Observation:
     active = ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")
 
     def revisions(listing: dict[str, Any]) -> list[int]:
-        return [
-            int(arn.rsplit(":", 1)[1])
-            for arn in listing["taskDefinitionArns"]
-            if arn.rsplit("/", 1)[1].rsplit(":", 1)[0] == family
-        ]
+        parsed = [arns.parse(arn) for arn in listing["taskDefinitionArns"]]
+        return [int(p.revision or 0) for p in parsed if p.name == family]
 
     gone, alive = revisions(inactive), revisions(active)
     if not alive:
@@ -131,7 +130,7 @@ def _observe_stop_code(ecs: Client, ctx: dict[str, Any]) -> Observation:
     task = max(stopped, key=lambda t: (t.get("stoppedAt") or 0, t["taskArn"]))
     return Observation(
         task.get("stopCode"),
-        f"task {task['taskArn'].rsplit('/', 1)[1]} stopped with stopCode "
+        f"task {arns.resource_id(task['taskArn'])} stopped with stopCode "
         f"{task.get('stopCode')!r}, stoppedReason {task.get('stoppedReason')!r}",
     )
 
@@ -176,7 +175,7 @@ def _size_of(ecs: Client, cluster: str, arn: str | None) -> str:
     if arn is None:
         return "nowhere"
     found = ecs.describe_container_instances(cluster=cluster, containerInstances=[arn])
-    return _attribute(found["containerInstances"][0], "size") or arn.rsplit("/", 1)[1]
+    return _attribute(found["containerInstances"][0], "size") or arns.resource_id(arn)
 
 
 def _observe_fifth(ecs: Client, ctx: dict[str, Any]) -> Observation:

@@ -69,25 +69,30 @@ class EventLog:
         self.first = 0  # seq of the oldest entry still kept
         self._repeats: dict[int, tuple[int, float]] = {}  # seq -> (repeats, last time)
         self._latest: dict[tuple[str, str | None, str | None], int] = {}  # collapse key -> seq
+        self._next = 0  # the next seq
 
     def __len__(self) -> int:
-        return self.first + len(self._sealed) * CHUNK + len(self._open)
+        return self._next
 
     # -- writing -------------------------------------------------------------------------------
-    def append(self, entry: Entry, *, collapse: bool = False) -> int:
+    def append(self, entry: Entry, collapse: bool = False) -> int:
         """Add ``entry``; returns its seq (for a folded repeat, the seq it was folded into)."""
-        key = (entry[1], entry[2], entry[3])
+        key = (entry[1], entry[2], entry[3]) if collapse or self._latest else None
         if collapse:
-            seq = self._latest.get(key)
+            seq = self._latest.get(key)  # type: ignore[arg-type]
             if seq is not None and seq >= self.first:
                 old = self._entry(seq)
                 if old[4] == entry[4] and old[5] == entry[5]:
                     count, _ = self._repeats.get(seq, (0, old[0]))
                     self._repeats[seq] = (count + 1, entry[0])
                     return seq
-        seq = len(self)
+        seq = self._next
+        self._next = seq + 1
         self._open.append(entry)
-        self._latest[key] = seq
+        if collapse:
+            self._latest[key] = seq  # type: ignore[index]
+        elif key is not None:
+            self._latest.pop(key, None)  # something else happened: the next repeat is new
         if len(self._open) >= CHUNK:
             self._sealed.append(tuple(self._open))
             self._open = []
@@ -95,7 +100,7 @@ class EventLog:
         return seq
 
     def _trim(self) -> None:
-        while len(self) - self.first > self.limit and self._sealed:
+        while self._next - self.first > self.limit and self._sealed:
             self._sealed.pop(0)
             self.first += CHUNK
             self._repeats = {s: r for s, r in self._repeats.items() if s >= self.first}
@@ -121,6 +126,11 @@ class EventLog:
             dict(self._repeats) if self._repeats else {},
         )
 
+    def since(self, seq: int) -> Iterator[Entry]:
+        """The raw entries from ``seq`` on (oldest first)."""
+        for n in range(max(seq, self.first), self._next):
+            yield self._entry(n)
+
     def raw(self) -> list[Entry]:
         """Every kept entry, oldest first (for state files)."""
         out: list[Entry] = []
@@ -137,6 +147,7 @@ class EventLog:
     ) -> None:
         """Replace the contents (state files): ``entries`` start at seq ``first``."""
         self._sealed, self._open, self.first = [], [], first
+        self._next = first
         self._repeats, self._latest = {}, {}
         for entry in entries:
             self.append(entry)

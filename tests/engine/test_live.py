@@ -162,15 +162,16 @@ def _fill(ecs: Any, events: int) -> None:
         ecs.advance(4000)  # stopped tasks are forgotten after an hour
 
 
-def _snapshot_allocation(ecs: Any) -> int:
+def _allocation(take: Any) -> int:
+    """Bytes allocated while ``take()`` runs (tracemalloc: a count, not a time)."""
     gc.collect()
     tracemalloc.start()
     try:
-        snap = ecs.snapshot()
+        kept = take()
         size, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert isinstance(snap.events, eventlog.EventSeq)
+    del kept
     return size
 
 
@@ -178,13 +179,21 @@ def test_snapshot_cost_does_not_grow_with_history() -> None:
     ecs = world(instances=4)
     ecs.create_service(cluster=C, serviceName="web", taskDefinition="web", desiredCount=20)
     ecs.advance(120)
+    log_view = ecs.engine.store.event_views
     _fill(ecs, 6_000)
-    small = _snapshot_allocation(ecs)
     n_small = len(ecs.snapshot().events)
+    events_small = _allocation(log_view)
+    _fill(ecs, 30_000)  # past every bounded structure (a service keeps 100 events)
+    whole_small = _allocation(ecs.snapshot)
     _fill(ecs, 60_000)
-    large = _snapshot_allocation(ecs)
+    assert isinstance(ecs.snapshot().events, eventlog.EventSeq)
     assert len(ecs.snapshot().events) >= 9 * n_small
-    assert large <= 1.2 * small, (small, large)
+    events_large = _allocation(log_view)
+    whole_large = _allocation(ecs.snapshot)
+    # the log is shared, not copied: ten times the history, the same cost
+    assert events_large <= 1.2 * events_small + 1024, (events_small, events_large)
+    assert events_large < 4096
+    assert whole_large <= 1.2 * whole_small, (whole_small, whole_large)
 
 
 def test_snapshot_events_are_frozen_and_read_lazily() -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecsedu import arns
 from ecsedu.errors import UnsafeTaskDefinitionError
 from ecsedu.runtimes.base import Bindings, ContainerSpec, TaskSpec
 from ecsedu.runtimes.docker import labels
@@ -141,7 +142,7 @@ def check_safe(spec: TaskSpec, allow_unsafe: bool = False) -> None:
 
 def container_labels(spec: TaskSpec, container: ContainerSpec, owner: Owner) -> dict[str, str]:
     """The container definition's ``dockerLabels``, then ecsedu's and ECS's labels (which win)."""
-    family, _, revision = spec.task_definition_arn.rpartition("/")[2].partition(":")
+    family, _, revision = arns.task_definition_ref(spec.task_definition_arn).partition(":")
     out = dict(container.docker_labels)
     out.update(
         {
@@ -181,7 +182,7 @@ def environment(spec: TaskSpec, container: ContainerSpec, instance_id: str) -> d
         "ECS_CLUSTER": spec.cluster,
         "ECS_TASK_ARN": spec.task_arn,
         "ECS_TASK_ID": spec.task_id,
-        "ECS_TASK_DEFINITION": spec.task_definition_arn.rpartition("/")[2],
+        "ECS_TASK_DEFINITION": arns.task_definition_ref(spec.task_definition_arn),
         "ECS_CONTAINER_NAME": container.name,
         "ECS_CONTAINER_INSTANCE": instance_id,
     }
