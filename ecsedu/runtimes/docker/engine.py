@@ -85,17 +85,30 @@ class _Engine:
         with self._lock:
             self._subscribers[id(runtime)] = runtime
             if not self._threads:
-                self._stop.clear()
+                # each generation of threads has its own stop event: threads of a previous
+                # generation still winding down never see it cleared
+                stop = self._stop = threading.Event()
                 for target, name in ((self._watch, "events"), (self._reconcile_loop, "reconcile")):
                     thread = threading.Thread(
-                        target=target, name=f"ecsedu-docker-{name}", daemon=True
+                        target=target, args=(stop,), name=f"ecsedu-docker-{name}", daemon=True
                     )
                     thread.start()
                     self._threads.append(thread)
 
     def unsubscribe(self, runtime: Subscriber) -> None:
+        """Forget ``runtime``; with no runtime left, the watching threads stop (a closed
+        connection leaves no thread behind)."""
         with self._lock:
             self._subscribers.pop(id(runtime), None)
+            if self._subscribers or not self._threads:
+                return
+            self._stop.set()
+            self._kick.set()
+            self._threads = []
+            stream = self._stream
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
 
     def subscribers(self) -> list[Subscriber]:
         with self._lock:
@@ -118,11 +131,11 @@ class _Engine:
             self.client.close()
 
     # threads
-    def _watch(self) -> None:
+    def _watch(self, stop: threading.Event) -> None:
         since: str | None = None
         backoff = 0.2
         lost = False
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
                 stream = self.client.events(
                     decode=True,
@@ -142,16 +155,16 @@ class _Engine:
                         since = f"{nano // 1_000_000_000}.{nano % 1_000_000_000:09d}"
                     self._dispatch(event)
             except Exception as exc:  # the engine went away, or the stream was closed
-                if self._stop.is_set():
+                if stop.is_set():
                     break
                 log.debug("Docker event stream on %s broke: %s", self.host, exc)
-            if self._stop.is_set():
+            if stop.is_set():
                 break
             if not lost:
                 log.warning("lost the Docker event stream on %s; reconnecting", self.host)
             lost = True
             self.connected = False
-            self._stop.wait(backoff)
+            stop.wait(backoff)
             backoff = min(backoff * 2, 5.0)
 
     def _dispatch(self, event: dict[str, Any]) -> None:
@@ -165,11 +178,11 @@ class _Engine:
                 except Exception:  # never let one runtime's bug kill the shared thread
                     log.exception("ecsedu: error handling Docker event %s", action)
 
-    def _reconcile_loop(self) -> None:
-        while not self._stop.is_set():
+    def _reconcile_loop(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             self._kick.wait(RECONCILE_INTERVAL)
             self._kick.clear()
-            if self._stop.is_set():
+            if stop.is_set():
                 break
             for runtime in self.subscribers():
                 try:
