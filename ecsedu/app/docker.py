@@ -78,6 +78,8 @@ def build(
             connection.close()
 
     options.setdefault("timings", WALL_CLOCK_TIMINGS)
+    from ecsedu.runtimes.docker import proxy
+
     cp = control_plane.ControlPlane(
         seed=seed,
         clock=clock,
@@ -85,6 +87,8 @@ def build(
         runtime_name="docker",
         on_close=on_close,
         safety_check=lambda td, op: safety_check(td, op),
+        # load balancers get a real HTTP proxy on 127.0.0.1 (also after reset())
+        lb_backend=proxy.ProxyBackend,
         **options,
     )
 

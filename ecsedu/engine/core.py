@@ -137,6 +137,7 @@ class Engine:
         explain_limit: int = placement.EXPLAIN_LIMIT,
         on_close: Callable[[bool], None] | None = None,
         safety_check: Callable[[td_mod.TaskDefinition, str], None] | None = None,
+        lb_backend: Callable[[], Any] | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock or clock_mod.SimClock()
@@ -154,8 +155,14 @@ class Engine:
         self.services = services.ServiceController(self.store, self.lifecycle)
         self.controllers.register(self.services, priority=10)
         self.runtime_factory = runtime_factory
+        #: Wall clock: called under the lock before due timers run, to apply what other threads
+        #: observed (a controller's finished health checks, say). Each must be quick.
+        self.pollers: list[Callable[[], None]] = []
         self.on_close = on_close
         self.safety_check = safety_check
+        #: Builds the load balancers' real data plane (Docker: an HTTP proxy); None: modelled.
+        #: Builds the real data plane of load balancers (Docker: an HTTP proxy); None: modelled.
+        self.lb_backend = lb_backend
         self.closed = False
         # the change feed
         self._subscribers: list[Subscription] = []
@@ -226,6 +233,8 @@ class Engine:
             return
         for agent in list(self.store.agents.values()):
             agent.poll()
+        for poller in list(self.pollers):
+            poller()
         self.clock.run_due(self.clock.now)
 
     def advance(self, seconds: float) -> None:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from ecsedu import arns, errors
 from ecsedu.engine import placement
+from ecsedu.engine.controllers import autoscaling as autoscaling_ctl
+from ecsedu.engine.controllers import loadbalancing
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import service as service_mod
@@ -200,6 +202,8 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
         "time": store.clock.now,
         "rng": store.ids.get_state(),
         "streams": store.streams.get_state(),
+        "autoscaling": autoscaling_ctl.dump(store),
+        "elbv2": loadbalancing.dump(cp),
         "clusters": [_fields(c, CLUSTER_FIELDS) for c in store.clusters.values()],
         "instances": [
             {
@@ -395,6 +399,8 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
         int(data.get("log_first", 0)),
         data.get("log_repeats"),
     )
+    loadbalancing.restore(cp, data.get("elbv2"))
+    autoscaling_ctl.restore(cp, data.get("autoscaling"))
     _resume(cp)
 
 

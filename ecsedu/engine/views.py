@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from ecsedu.engine import store as store_mod
+from ecsedu.engine.controllers import autoscaling as autoscaling_ctl
+from ecsedu.engine.controllers import loadbalancing
+from ecsedu.engine.controllers import metrics as metrics_ctl
 from ecsedu.model import snapshot as snap
 from ecsedu.model import task as task_mod
 
@@ -144,11 +147,7 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
             ),
             events=tuple(snap.ServiceEventView(e.id, e.created_at, e.message) for e in s.events),
             created_at=s.created_at,
-            scaling=(
-                snap.ScalingView(s.min_capacity, s.max_capacity)
-                if s.min_capacity is not None and s.max_capacity is not None
-                else None
-            ),
+            scaling=autoscaling_ctl.scaling_view(store, s),
             unplaced_reason=_unplaced_reason([e.message for e in s.events[:1]]),
         )
         for s in store.services.values()
@@ -162,4 +161,6 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
         tasks=tuple(_task(t) for t in store.tasks.values()),
         services=services,
         events=store.event_views(),  # shares the log's storage: O(1) in history
+        metrics=metrics_ctl.series_views(store),
+        load_balancers=loadbalancing.snapshot_views(store),
     )

@@ -18,11 +18,16 @@ __all__ = [
     "DeploymentView",
     "EventView",
     "InstanceView",
+    "LoadBalancerView",
+    "MetricSeriesView",
     "PortBindingView",
+    "ScalingActivityView",
     "ScalingView",
     "ServiceEventView",
     "ServiceView",
     "Snapshot",
+    "TargetGroupView",
+    "TargetView",
     "TaskDefinitionView",
     "TaskView",
 ]
@@ -176,6 +181,18 @@ class AlarmView:
     metric: str
     state: str  # OK | ALARM | INSUFFICIENT_DATA
     value: float | None = None
+    datapoints: int = 1  # EvaluationPeriods (of Period seconds)
+    period: int = 60
+
+
+@dataclass(frozen=True)
+class ScalingActivityView:
+    """The newest Application Auto Scaling activity of a service."""
+
+    description: str
+    cause: str
+    status: str  # Successful | InProgress | Failed ...
+    start_time: float
 
 
 @dataclass(frozen=True)
@@ -185,6 +202,59 @@ class ScalingView:
     min_capacity: int
     max_capacity: int
     alarms: tuple[AlarmView, ...] = ()
+    policies: tuple[str, ...] = ()  # policy names
+    policy_kind: str | None = None  # TargetTrackingScaling | StepScaling
+    target_value: float | None = None  # target tracking's target
+    metric: str | None = None  # e.g. ECSServiceAverageCPUUtilization
+    last_activity: ScalingActivityView | None = None
+
+
+@dataclass(frozen=True)
+class MetricSeriesView:
+    """One CloudWatch metric of a service, one datapoint a minute (newest last)."""
+
+    namespace: str  # AWS/ECS, AWS/ApplicationELB
+    name: str  # CPUUtilization, MemoryUtilization, RequestCountPerTarget
+    cluster_name: str
+    service_name: str
+    points: tuple[tuple[float, float], ...]  # (time, value)
+    unit: str = "Percent"
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """A registered target of a target group, with its health as ELB reports it."""
+
+    target_id: str  # the task's ARN (ecsedu) / an instance id or IP
+    port: int
+    state: str  # initial | healthy | unhealthy | unused | draining | unavailable
+    reason: str | None = None  # Elb.RegistrationInProgress, Target.FailedHealthChecks ...
+    requests: int = 0  # requests served (load balancer's count)
+    task_arn: str | None = None
+    address: str | None = None  # host:port the load balancer forwards to
+
+
+@dataclass(frozen=True)
+class TargetGroupView:
+    arn: str
+    name: str
+    port: int
+    protocol: str
+    service_arns: tuple[str, ...]
+    targets: tuple[TargetView, ...]
+    deregistration_delay: float = 300.0
+
+
+@dataclass(frozen=True)
+class LoadBalancerView:
+    """An Application Load Balancer with its listeners' target groups."""
+
+    arn: str
+    name: str
+    dns_name: str
+    listener_ports: tuple[int, ...]
+    target_groups: tuple[TargetGroupView, ...]
+    address: str | None = None  # on Docker: the real proxy's 127.0.0.1:port
 
 
 @dataclass(frozen=True)
@@ -233,6 +303,8 @@ class Snapshot:
     tasks: tuple[TaskView, ...]
     services: tuple[ServiceView, ...]
     events: Sequence[EventView] = field(default=())  # an EventSeq: shares the log's storage
+    load_balancers: tuple[LoadBalancerView, ...] = ()
+    metrics: tuple[MetricSeriesView, ...] = ()
 
     # -- read-only queries used by renderers -------------------------------------------------
     def cluster(self, name_or_arn: str) -> ClusterView:

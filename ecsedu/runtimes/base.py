@@ -166,6 +166,12 @@ class Runtime:
         """
         return self.list_tasks().get(spec.task_arn, {})
 
+    def usage(self, task_arn: str) -> tuple[float, int] | None:
+        """A task's real resource use: (CPU seconds consumed so far, memory bytes in use),
+        summed over its containers; None where the runtime cannot tell (the simulated one:
+        its metrics come from the engine's load model)."""
+        return None
+
     def close(self, cleanup: bool = False) -> None:
         """Release resources; with ``cleanup`` also remove every container this runtime owns."""
 

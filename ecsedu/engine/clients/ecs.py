@@ -36,6 +36,12 @@ from ecsedu.model import snapshot as snapshot_mod
 __all__ = ["EcsClient"]
 
 EVENT_KINDS = tuple(k.value for k in events_mod.EventKind)
+#: The other AWS clients over one engine: attribute -> (module, class).
+SIBLINGS = {
+    "autoscaling": ("ecsedu.engine.clients.autoscaling", "AutoScalingClient"),
+    "cloudwatch": ("ecsedu.engine.clients.cloudwatch", "CloudWatchClient"),
+    "elbv2": ("ecsedu.engine.clients.elbv2", "Elbv2Client"),
+}
 
 
 class EcsClient(AwsClient):
@@ -67,6 +73,63 @@ class EcsClient(AwsClient):
     def _go_live(self) -> None:
         if not self.engine.clock.simulated:
             self.engine.start_driver()
+
+    # ======================================================================= sibling clients
+    def _sibling(self, name: str) -> Any:
+        """The client of another AWS service over the same engine (one per engine)."""
+        import importlib
+
+        cache: dict[str, Any] = self.engine.__dict__.setdefault("_clients", {})
+        client = cache.get(name)
+        if client is None:
+            module_name, class_name = SIBLINGS[name]
+            cls = getattr(importlib.import_module(module_name), class_name)
+            client = cache[name] = cls(self.engine)
+        return client
+
+    @property
+    def autoscaling(self) -> Any:
+        """An Application Auto Scaling client (``boto3.client("application-autoscaling")``)
+        over this account."""
+        return self._sibling("autoscaling")
+
+    @property
+    def cloudwatch(self) -> Any:
+        """A CloudWatch client (``boto3.client("cloudwatch")``) over this account."""
+        return self._sibling("cloudwatch")
+
+    @property
+    def elbv2(self) -> Any:
+        """An Elastic Load Balancing v2 client (``boto3.client("elbv2")``) over this account."""
+        return self._sibling("elbv2")
+
+    def load(
+        self,
+        cluster: str = "default",
+        service: str | None = None,
+        *,
+        cpu_percent: float | None = None,
+        memory_percent: float | None = None,
+        rps: float | None = None,
+    ) -> dict[str, Any]:
+        """Teaching helper (simulated runtime): put a load on a service. ``cpu_percent`` and
+        ``memory_percent`` are what its tasks read now, on average; the demand behind them stays
+        when tasks are added, so each task's share falls as the service scales out (target
+        tracking settles instead of running away). ``rps``: requests per second through its
+        load balancer."""
+        from ecsedu.engine.controllers import load as load_mod
+
+        return self.engine.run(
+            "PutLoad",
+            lambda: load_mod.put_load(
+                self.engine,
+                cluster,
+                service,
+                cpu_percent=cpu_percent,
+                memory_percent=memory_percent,
+                rps=rps,
+            ),
+        )
 
     # ======================================================================= internals, for tests
     @property

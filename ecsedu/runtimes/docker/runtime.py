@@ -199,6 +199,20 @@ class DockerRuntime(TaskDriver):
         with map_docker_errors(self.docker_host):
             self.client.api.kill(cid, signal=signal)
 
+    def usage(self, task_arn: str) -> tuple[float, int] | None:
+        """(CPU seconds, memory bytes) of the task's containers, read from their cgroup files
+        (``ecsedu.runtimes.docker.metrics``); None when they cannot be read (remote engine)."""
+        from ecsedu.runtimes.docker import metrics
+
+        if self.docker_host and not self.docker_host.startswith("unix://"):
+            return None  # the cgroup files are on another machine
+        with self._lock:
+            task = self._tasks.get(task_arn)
+            ids = (
+                [c.container_id for c in task.containers.values() if c.container_id] if task else []
+            )
+        return metrics.read_usage(ids) if ids else None
+
     def list_tasks(self) -> dict[str, dict[str, ContainerState]]:
         """What this instance really runs, by label: task ARN → container name → state.
 
