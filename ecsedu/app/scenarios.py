@@ -115,8 +115,31 @@ def one_task_definition() -> Connection:
 
 
 def service_with_bounds() -> Connection:
-    """Figure 4: service ``web`` over the app + metrics task definition, three tasks wanted."""
-    return _services(_start(2), {"web": 3})
+    """Figure 4: service ``web`` over the app + metrics task definition, scaled between 2 and 6
+    tasks by a target tracking policy on CPU (50 %); a CPU load makes the high alarm fire and
+    the service scale out from 3 (the article: "when CPU in a task is maxed out, a task is
+    added", up to the maximum)."""
+    ecs = _services(_start(2), {"web": 3})
+    target = {
+        "ServiceNamespace": "ecs",
+        "ResourceId": f"service/{CLUSTER}/web",
+        "ScalableDimension": "ecs:service:DesiredCount",
+    }
+    ecs.autoscaling.register_scalable_target(**target, MinCapacity=2, MaxCapacity=6)
+    ecs.autoscaling.put_scaling_policy(
+        **target,
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 50.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+            },
+        },
+    )
+    ecs.load(cluster=CLUSTER, service="web", cpu_percent=80)
+    ecs.advance(240)  # three breaching minutes: the high alarm fires and a task is added
+    return ecs
 
 
 def one_instance_eight_tasks() -> Connection:

@@ -507,7 +507,13 @@ class Lifecycle:
             # The next step happens on the clock, not inside the call: right after StopTask,
             # ECS answers desiredStatus STOPPED with lastStatus still RUNNING.
             self._after(0.0, task, task.last_status, self._begin_stopping)
-        # PROVISIONING and ACTIVATING finish their step first, then notice desired STOPPED.
+        # PROVISIONING and ACTIVATING finish their step first, then notice desired STOPPED;
+        # a task that must stop is not kept waiting at the activation gate (for its load
+        # balancer's first healthy check, say): its holds are dropped.
+        state = self._gates.get(task.arn)
+        if state is not None and state.gate == ACTIVATION and state.holds:
+            state.holds.clear()
+            self.store.clock.schedule(0.0, lambda: self._maybe_pass(task, state))
         return True
 
     def _begin_stopping(self, task: task_mod.Task) -> None:

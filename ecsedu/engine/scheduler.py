@@ -29,6 +29,7 @@ __all__ = [
     "ServicePlan",
     "StopWhy",
     "TaskFacts",
+    "failure_threshold",
     "max_tasks",
     "min_healthy_tasks",
     "plan_daemon",
@@ -39,6 +40,10 @@ __all__ = [
 HEALTHY_AFTER_SECONDS = 40.0
 #: Service scheduler launch rate on EC2: at most 250 tasks per minute per service.
 LAUNCHES_PER_MINUTE = 250
+#: Deployment circuit breaker: threshold = 0.5 × desired count, at least 3 and at most 200
+#: (API Reference, ServiceDeploymentCircuitBreaker.threshold; older guides said at least 10).
+CIRCUIT_BREAKER_MIN = 3
+CIRCUIT_BREAKER_MAX = 200
 
 
 class StopWhy(str, enum.Enum):
@@ -82,6 +87,11 @@ def max_tasks(desired: int, maximum_percent: int) -> int:
 def min_healthy_tasks(desired: int, minimum_healthy_percent: int) -> int:
     """Healthy floor: rounded up."""
     return math.ceil(desired * minimum_healthy_percent / 100)
+
+
+def failure_threshold(desired: int) -> int:
+    """Failed tasks that trip the deployment circuit breaker: ceil(0.5 × desired) in [3, 200]."""
+    return min(CIRCUIT_BREAKER_MAX, max(CIRCUIT_BREAKER_MIN, math.ceil(desired * 0.5)))
 
 
 def stale_reason(t: TaskFacts, primary_id: str) -> StopWhy | None:

@@ -6,9 +6,27 @@ a sweep every 15 s reconciles everything anyway (level-based, so a sweep that fi
 do does nothing). Decisions come from ``scheduler.plan_*`` (pure); this module applies them and
 writes the service events in ECS's exact wording, newest first, at most 100, with duplicates
 suppressed (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html).
+
+The deployment circuit breaker (``deploymentConfiguration.deploymentCircuitBreaker``) counts the
+PRIMARY deployment's failed tasks while its rollout is IN_PROGRESS: tasks that stop before they
+are RUNNING (stage 1) and tasks that stop after RUNNING but before they ever counted as healthy
+(stage 2: failed health checks, an essential container that exits). A healthy task resets the
+count (``resetOnHealthyTask`` defaults to true). At ``scheduler.failure_threshold(desired)`` the
+rollout is FAILED and no more of its tasks are launched; with ``rollback`` a new deployment of the
+last COMPLETED one replaces it. Texts as ECS writes them (observed in real DescribeServices output):
+``ECS deployment circuit breaker: tasks failed to start.``,
+``ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/….``,
+``(service S) (deployment ecs-svc/…) deployment failed: tasks failed to start.`` and
+``(service S) rolling back to deployment ecs-svc/….``
+
+With a load balancer, a task is RUNNING only once it has passed the ACTIVATING gate (registered,
+first health check passed), so it counts as healthy as soon as it is RUNNING; old tasks are
+stopped (and drained) only while enough of those remain.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ecsedu import arns
 from ecsedu.engine import lifecycle as lifecycle_mod
@@ -56,6 +74,22 @@ def unable_to_place_message(service_name: str, instance_id: str | None, reason: 
     )
 
 
+CB_FAILED_REASON = "ECS deployment circuit breaker: tasks failed to start."
+
+
+def circuit_breaker(service: service_mod.Service) -> tuple[bool, bool]:
+    """(enable, rollback) of the service's deployment circuit breaker."""
+    config = service.request.get("deploymentConfiguration") or {}
+    cb = config.get("deploymentCircuitBreaker") or {}
+    return bool(cb.get("enable")), bool(cb.get("rollback"))
+
+
+@dataclass(frozen=True)
+class _Completed:
+    id: str
+    task_definition_arn: str
+
+
 class ServiceController:
     """The service scheduler: the engine's first controller."""
 
@@ -66,6 +100,8 @@ class ServiceController:
         self.lifecycle = lifecycle
         self._queued: set[str] = set()
         self._sweeping = False
+        self._healthy_seen: set[str] = set()  # task ARNs that once counted as healthy
+        self._last_completed: dict[str, _Completed] = {}  # service ARN -> last COMPLETED
 
     # -- triggers ------------------------------------------------------------------------------
     def start_sweeps(self) -> None:
@@ -103,7 +139,6 @@ class ServiceController:
             self.request(service, self.lifecycle.timings.health_grace)
         if task.last_status is S.STOPPED:
             self._count_failure(service, task)
-
     def _service_of(self, task: task_mod.Task) -> service_mod.Service | None:
         if task.service_name is None:
             return None
@@ -126,6 +161,7 @@ class ServiceController:
     def facts(self, service: service_mod.Service) -> list[scheduler.TaskFacts]:
         now = self.store.clock.now
         grace = self.lifecycle.timings.health_grace
+        behind_lb = bool(service.request.get("loadBalancers"))
         out = []
         for t in self.store.tasks_of_service(service.cluster_arn, service.name).values():
             if not t.alive:
@@ -135,6 +171,9 @@ class ServiceController:
             has_checks = any(c.essential and c.has_health_check for c in t.containers)
             if has_checks:
                 healthy = running and t.health_status == task_mod.HealthStatus.HEALTHY
+            elif behind_lb:
+                # RUNNING only after the ACTIVATING gate: registered and passing health checks
+                healthy = running
             else:
                 healthy = running and t.running_since is not None and now - t.running_since >= grace
             out.append(
@@ -160,6 +199,8 @@ class ServiceController:
         if now < service.throttled_until:
             budget = 0
         primary = service.primary
+        self._note_healthy(service, facts)
+        failed = primary.rollout_state == service_mod.RolloutState.FAILED
         index = self.store.indexes[service.cluster_arn]
         if service.scheduling_strategy == service_mod.SchedulingStrategy.DAEMON:
             eligible, draining = self._daemon_instances(service, index)
@@ -184,10 +225,23 @@ class ServiceController:
                 maximum_percent=service.maximum_percent,
                 primary_id=primary.id,
                 tasks=facts,
-                launch_budget=max(0, budget),
+                launch_budget=0 if failed else max(0, budget),
             )
+            if failed:
+                # a FAILED rollout (circuit breaker, no rollback) launches nothing more and
+                # keeps the older deployments' tasks
+                plan = scheduler.ServicePlan(
+                    surplus=plan.surplus,
+                    stop=tuple(
+                        (arn, why)
+                        for arn, why in plan.stop
+                        if why is not scheduler.StopWhy.DEPLOYMENT
+                    ),
+                )
+                budget = 0
         self._apply(service, plan, facts, budget)
-        self._bookkeep(service)
+        healthy = sum(1 for f in facts if f.healthy and f.deployment_id == primary.id)
+        self._bookkeep(service, healthy)
         return plan
 
     def _daemon_instances(
@@ -378,13 +432,22 @@ class ServiceController:
         )
 
     def _count_failure(self, service: service_mod.Service, task: task_mod.Task) -> None:
-        """Tasks that stop without ever RUNNING slow the scheduler down (up to 15 minutes)."""
+        """Count a failed task: the throttle (tasks that never ran) and the circuit breaker."""
+        was_healthy = task.arn in self._healthy_seen
+        self._healthy_seen.discard(task.arn)
+        deliberate = (
+            task.stop_code == "ServiceSchedulerInitiated"
+            and not (task.stopped_reason or "").startswith("Task failed")
+        ) or task.stop_code == "UserInitiated"
+        if not deliberate and not was_healthy:
+            deployment = next((d for d in service.deployments if d.id == task.deployment_id), None)
+            if deployment is not None:
+                deployment.failed_tasks += 1
+                self._maybe_trip(service, deployment)
         if task.reached_running or task.stop_code == "ServiceSchedulerInitiated":
             return
+        # Tasks that stop without ever RUNNING slow the scheduler down (up to 15 minutes).
         service.consecutive_start_failures += 1
-        for d in service.deployments:
-            if d.id == task.deployment_id:
-                d.failed_tasks += 1
         k = service.consecutive_start_failures
         if k >= 3:
             backoff = min(900.0, 10.0 * 2 ** (k - 3))
@@ -395,7 +458,80 @@ class ServiceController:
             )
             self.request(service, backoff)
 
-    def _bookkeep(self, service: service_mod.Service) -> None:
+    def _note_healthy(self, service: service_mod.Service, facts: list[scheduler.TaskFacts]) -> None:
+        """A healthy task of an IN_PROGRESS deployment resets its failure count."""
+        for f in facts:
+            if f.healthy and f.arn not in self._healthy_seen:
+                self._healthy_seen.add(f.arn)
+                for d in service.deployments:
+                    if d.id == f.deployment_id and d.rollout_state is not (
+                        service_mod.RolloutState.FAILED
+                    ):
+                        d.failed_tasks = 0
+                        if d is service.primary:
+                            service.consecutive_start_failures = 0
+
+    def _maybe_trip(self, service: service_mod.Service, d: service_mod.Deployment) -> None:
+        """The deployment circuit breaker: fail the rollout, and roll back if asked to."""
+        enable, rollback = circuit_breaker(service)
+        if (
+            not enable
+            or d is not service.primary
+            or d.rollout_state != service_mod.RolloutState.IN_PROGRESS
+            or service.status != service_mod.ServiceStatus.ACTIVE
+            or d.failed_tasks < scheduler.failure_threshold(service.desired_count)
+        ):
+            return
+        now = self.store.clock.now
+        d.rollout_state = service_mod.RolloutState.FAILED
+        d.rollout_state_reason = CB_FAILED_REASON
+        d.updated_at = now
+        self.store.record(
+            EV.DEPLOYMENT_STATE_CHANGE,
+            f"deployment {d.id} FAILED (circuit breaker: {d.failed_tasks} failed tasks)",
+            cluster_arn=service.cluster_arn,
+            subject=service.arn,
+        )
+        self.event(
+            service,
+            f"(service {service.name}) (deployment {d.id}) deployment failed: "
+            "tasks failed to start.",
+        )
+        target = self._rollback_target(service)
+        if rollback and target is not None:
+            back = service_mod.Deployment(
+                id=self.store.ids.deployment_id(),
+                task_definition_arn=target.task_definition_arn,
+                desired_count=service.desired_count,
+                created_at=now,
+                updated_at=now,
+            )
+            back.rollout_state_reason = (
+                f"ECS deployment circuit breaker: rolling back to deploymentId {target.id}."
+            )
+            for old in service.deployments:
+                old.status = service_mod.DeploymentStatus.ACTIVE
+            service.deployments.insert(0, back)
+            service.task_definition_arn = back.task_definition_arn
+            service.consecutive_start_failures = 0
+            service.throttled_until = 0.0
+            service.steady = False
+            self.store.record(
+                EV.DEPLOYMENT_STATE_CHANGE,
+                f"deployment {back.id} PRIMARY (rolling back to {target.id})",
+                cluster_arn=service.cluster_arn,
+                subject=service.arn,
+            )
+            self.event(service, f"(service {service.name}) rolling back to deployment {target.id}.")
+        self.request(service)
+
+    def _rollback_target(self, service: service_mod.Service) -> _Completed | None:
+        for d in service.deployments[1:]:
+            if d.rollout_state == service_mod.RolloutState.COMPLETED:
+                return _Completed(d.id, d.task_definition_arn)
+        return self._last_completed.get(service.arn)
+
+    def _bookkeep(self, service: service_mod.Service, healthy: int = -1) -> None:
         """Retire replaced deployments, complete the rollout, report steady state."""
         alive_by_deployment: dict[str, int] = {}
         mine = self.store.tasks_of_service(service.cluster_arn, service.name).values()
@@ -438,10 +574,20 @@ class ServiceController:
             and alive_by_deployment.get(primary.id, 0) == service.desired_count
             and service.pending_count == 0
         )
-        if settled and primary.rollout_state == service_mod.RolloutState.IN_PROGRESS:
+        # with the circuit breaker on, the breaker monitors the rollout until its tasks count as
+        # healthy (RUNNING 40 s, health checks passing, or past a load balancer's ACTIVATING
+        # gate): only then is it COMPLETED
+        monitored = circuit_breaker(service)[0]
+        all_healthy = not monitored or healthy < 0 or healthy >= service.desired_count
+        if (
+            settled
+            and all_healthy
+            and primary.rollout_state == service_mod.RolloutState.IN_PROGRESS
+        ):
             primary.rollout_state = service_mod.RolloutState.COMPLETED
             primary.rollout_state_reason = f"ECS deployment {primary.id} completed."
             primary.updated_at = now
+            self._last_completed[service.arn] = _Completed(primary.id, primary.task_definition_arn)
             self.event(
                 service, f"(service {service.name}) (deployment {primary.id}) deployment completed."
             )

@@ -83,8 +83,11 @@ class Store:
             (self.clock.now, kind._value_, cluster_arn, subject, message, detail), collapse
         )
         self.version += 1
-        if collapse and subject is not None:  # a folded repeat adds no entry to read back
-            self.dirty.subjects.add(subject)
+        if collapse:  # a folded repeat adds no entry for the change feed to read back
+            if subject is not None:
+                self.dirty.subjects.add(subject)
+            if cluster_arn is not None:
+                self.dirty.clusters.add(cluster_arn)
 
     def record_placement(
         self,

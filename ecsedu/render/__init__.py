@@ -5,6 +5,9 @@ else: ``graph.to_graph`` turns it into a networkx graph of clusters, container i
 agents, task definitions, tasks, containers, services and alarms; ``figures`` lays that graph
 out on fixed slots and graphviz (``neato -n2``) draws it. Drawing never changes state.
 
+``chart.metric_chart`` draws a service's CPU over the last minutes (target line, alarm
+thresholds) as plain SVG, for notebooks and the dashboard.
+
 ``cards`` draws one object (a task, a service, an instance, a cluster) small, and ``html`` turns
 snapshots and views into a table plus a thumbnail: ``ecsedu.app.jupyter`` registers those as the
 objects' displays in Jupyter.

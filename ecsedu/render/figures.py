@@ -11,9 +11,12 @@ is the article's, a figure keeps the article's caption; otherwise the caption sa
 1. ``docker_host``: one machine running Docker and its containers (app, bins/libs);
 2. ``ecs_overview``: the ECS API, a cluster of instances with Docker and the agent, the pool;
 3. ``task_definition_tasks``: one task definition creating several identical tasks;
-4. ``service_scaling``: a service over its task definition, with min/desired/max and alarms;
+4. ``service_scaling``: a service over its task definition, with min/desired/max, its scaling
+   policy and alarms (state, threshold, current value), the last scaling activity, a CPU chart,
+   and its load balancer in front of its tasks (each target's health and request count);
 5. ``instance_tasks``: one container instance running tasks of several services;
-6–8. ``cluster_services``: services' tasks spread across the container instances of a cluster.
+6–8. ``cluster_services``: services' tasks spread across the container instances of a cluster,
+   with the load balancers in front (an arrow to each target task, styled by its health).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from ecsedu.model.snapshot import (
     TaskDefinitionView,
     TaskView,
 )
+from ecsedu.render import chart
 from ecsedu.render import graph as g
+from ecsedu.render import scaling as sc
 from ecsedu.render.blocks import Scene
 from ecsedu.render.dot import Canvas
 from ecsedu.render.figure import Edge, Figure
@@ -427,8 +432,29 @@ def _cluster_figure(
     try:
         if view is None:
             return _empty(scene, spec, "create a cluster", title, caption)
-        drawn = _draw_cluster(scene, view, 0, services=True, arrows=arrows)
-        scene.draw_legend(drawn.frame.right + 24, 0)
+        services = [s for s in snapshot.services_in(view.arn) if s.status != "INACTIVE"]
+        balancers = sc.balancers_of(snapshot, services)
+        lb_h = 58.0
+        top = (lb_h + 46) if balancers else 0.0
+        drawn = _draw_cluster(scene, view, top, services=True, arrows=arrows)
+        # Load balancers in front of the cluster: an arrow to each target task, by its health.
+        tasks_by_arn = {x.arn: x for x in drawn.tasks}
+        lb_w = min(360.0, (drawn.frame.w - 16 * (len(balancers) - 1)) / max(len(balancers), 1))
+        for k, lb in enumerate(balancers):
+            lb_node = sc.draw_balancer(scene, lb, Box(k * (lb_w + 16), 0, lb_w, lb_h))
+            mine = [x for x in sc.targets_of(snapshot) if x.balancer.arn == lb.arn]
+            sc.route_edges(scene, lb_node, mine, tasks_by_arn, labels=False)
+            for x in mine:  # each target's health and requests, on its task's lower edge
+                task = tasks_by_arn.get(x.target.task_arn or x.target.target_id)
+                tile = scene.canvas.boxes.get(g.task_id(task)) if task is not None else None
+                if tile is not None and task is not None:
+                    sc.health_badge(
+                        scene,
+                        f"target-{g.task_id(task)}",
+                        x.target,
+                        Box(tile.x + 12, tile.bottom - 8, tile.w - 24, 15),
+                    )
+        scene.draw_legend(drawn.frame.right + 24, top)
         live = spec.number == 0  # the live view keeps its own caption
         return _finish(
             scene,
@@ -924,8 +950,10 @@ def service_scaling(
     title: str | None = None,
     caption: str | None = None,
 ) -> Figure:
-    """Figure 4: a service, its task definition, its min/desired/max bounds and alarms, its
-    tasks, and the tasks ECS could not place (empty dashed slots, with the reason)."""
+    """Figure 4: a service, its task definition, its min/desired/max bounds, its scaling policy
+    with its alarms, its last scaling activity and a CPU chart (one bar a minute, the target line,
+    the alarms' thresholds), its tasks with their load balancer below them (each target's health
+    and request count), and the tasks ECS could not place (empty dashed slots, with the reason)."""
     spec = _SPECS[4]
     snapshot = as_snapshot(snapshot)
     svc = _pick_service(snapshot, service, cluster)
@@ -947,34 +975,16 @@ def service_scaling(
         c.edge(g.service_id(svc), g.task_definition_id(td), "uses", label="uses")
         scene.arrows.add("uses")
     alarms = scaling.alarms if scaling else ()
-    for i, alarm in enumerate(alarms):
-        firing = alarm.state == "ALARM"
-        glyph = {"ALARM": "⚠", "OK": "✓"}.get(alarm.state, "?")
-        value = f" (now {alarm.value:g})" if alarm.value is not None else ""
-        c.node(
-            g.alarm_id(alarm.name),
-            Box(0, i * 62, 200, 54),
-            f"Alarm {scene.fit(alarm.name, 150, t.font_size)}\n{alarm.metric} "
-            f"{'>' if 'Greater' in alarm.comparison else '<'} {alarm.threshold:g}"
-            f"\n{glyph} {alarm.state}{value}",
-            cls=f"alarm {alarm.state.lower()}",
-            fill=t.warn if firing else t.badge_fill,
-            fontcolor=text_on(t.warn) if firing else t.foreground,
-            stroke=t.warn if firing else t.instance_stroke,
-            line="solid" if firing else "dashed",
-            bold=firing,
-        )
-        c.edge(g.alarm_id(alarm.name), g.service_id(svc), "scales", label="scales")
-        scene.arrows.add("scales")
-    if not alarms:
+    policy_bottom = sc.draw_policy(scene, svc, 0, 0, 236)
+    if scaling is None:
         c.node(
             "alarms-none",
-            Box(0, 0, 220, 90),
-            "Scaling alarms: not simulated yet\n"
-            "In AWS, CloudWatch alarms (say,\n"
-            "CPU above 75%) add or remove tasks\n"
-            "between min and max. Until ecsedu\n"
-            "has autoscaling: the bounds only.",
+            Box(0, 0, 236, 90),
+            "No scaling policy\n"
+            "Register the service as a scalable\n"
+            "target (ecs.autoscaling) and put a\n"
+            "policy: its CloudWatch alarms add\n"
+            "or remove tasks between min and max.",
             cls="alarm none",
             fill=t.background,
             stroke=t.muted,
@@ -982,10 +992,16 @@ def service_scaling(
             semantic=False,
             fontsize=t.font_size - 1,
         )
+        policy_bottom = 90.0
     tasks = [x for x in snapshot.tasks_of(svc.name, svc.cluster_arn) if _visible(snapshot, x)]
     th = scene.task_h(tasks)
-    top = max(160.0, len(alarms) * 62 + 30)
+    top = max(160.0, policy_bottom + 30)
+    targets = sc.targets_of(snapshot, svc)
+    by_task = {x.target.task_arn or x.target.target_id: x.target for x in targets}
+    balancers = sc.balancers_of(snapshot, [svc])
+    left = 0.0
     per_row = 5
+    badge = 20.0 if by_task else 0.0
     rows = -(-len(tasks) // per_row)
     colour = scene.colours.get(svc.name, t.edge)
     # More than one row: one arrow to the group (arrows to a lower row would cross the first).
@@ -999,7 +1015,7 @@ def service_scaling(
             frame = f"{g.service_id(svc)}-tasks"
             c.node(
                 frame,
-                Box(-8, top - 8, per_row * (geo.task_w + 16), rows * (th + 16)),
+                Box(left - 8, top - 8, per_row * (geo.task_w + 16), rows * (th + badge + 16)),
                 cls="task-group",
                 stroke=colour,
                 line="dashed",
@@ -1009,8 +1025,16 @@ def service_scaling(
             )
             c.edge(hub, frame, "manages", line="dashed", colour=colour, semantic=False)
     for i, task in enumerate(tasks):
-        dx, dy = grid_position(i, per_row, geo.task_w + 16, th + 16)
-        scene.draw_task(task, Box(dx, top + dy, geo.task_w, th))
+        dx, dy = grid_position(i, per_row, geo.task_w + 16, th + badge + 16)
+        scene.draw_task(task, Box(left + dx, top + dy, geo.task_w, th))
+        target = by_task.get(task.arn)
+        if target is not None:
+            sc.health_badge(
+                scene,
+                f"target-{g.task_id(task)}",
+                target,
+                Box(left + dx, top + dy + th + 3, geo.task_w, badge - 4),
+            )
         if not group:
             c.edge(
                 hub,
@@ -1021,20 +1045,59 @@ def service_scaling(
                 semantic=False,
                 headport="n",
             )
+    below = top + rows * (th + badge + 16) + (8 if group else 0)
+    # The load balancer in front of the tasks: requests come in from below, one arrow up to
+    # each target (the health badge under its task).
+    badges = {f"target-{g.task_id(x)}": x for x in tasks if x.arn in by_task}
+    for k, lb in enumerate(balancers):
+        lb_node = sc.draw_balancer(
+            scene, lb, Box(0, below + 40 + k * 96, min(per_row, max(len(tasks), 3)) * 172 - 16, 62)
+        )
+        sc.route_edges(
+            scene,
+            lb_node,
+            [x for x in targets if x.balancer.arn == lb.arn],
+            {x.arn: x for x in tasks},
+            badges={x.arn: b for b, x in badges.items()},
+        )
+    if balancers:
+        below += 40 + len(balancers) * 96
     missing = unplaced_count(svc)
     if missing:
-        below = top + rows * (th + 16) + (8 if group else 0)
         _draw_unplaced_row(
             scene, svc, missing, 0, below, per_row * (geo.task_w + 16) - 16, geo.task_h(1)
         )
+        below += geo.task_h(1) + 40
+    if scaling is not None:
+        charted = sc.draw_bars(scene, svc, Box(0, below + 12, 470, 150))
+        sc.draw_activity(scene, svc, Box(490 if charted else 0, below + 12, 380, 84))
     scene.draw_legend(920, 0, instances=False)
 
     def describe() -> str:
         text = describe_service(svc)
-        if not alarms:
+        if scaling is None:
+            text += " It has no scaling policy, so the figure shows the service's bounds only."
+        elif scaling.policies:
+            text += f" Policy {', '.join(scaling.policies)}"
+            if scaling.metric and scaling.target_value is not None:
+                text += f" keeps {scaling.metric} near {scaling.target_value:g}"
+            text += "."
+        if scaling is not None and scaling.last_activity is not None:
+            act = scaling.last_activity
+            text += f" Last scaling activity ({act.status}): {act.description}"
+        series = chart.find_series(snapshot, svc)
+        if series is not None and series.points:
+            text += f" CPU now {series.points[-1][1]:g} %."
+        for lb in balancers:
+            mine = [x.target for x in targets if x.balancer.arn == lb.arn]
             text += (
-                " Scaling alarms are not simulated yet, so the figure shows the service's "
-                "bounds only."
+                f" Load balancer {lb.name} routes to {plural(len(mine), 'target')}: "
+                + "; ".join(
+                    f"task {(x.task_arn or x.target_id).rsplit('/', 1)[-1][:8]} {x.state}, "
+                    f"{x.requests} requests"
+                    for x in mine
+                )
+                + "."
             )
         return text
 

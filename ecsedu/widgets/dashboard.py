@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from ecsedu.errors import EcsEduError
 from ecsedu.model.events import Change
 from ecsedu.model.snapshot import EventView, Snapshot
-from ecsedu.render import figures
+from ecsedu.render import chart, figures
 from ecsedu.render.layout import SlotMemory
 from ecsedu.render.style import Theme, get_theme
 from ecsedu.widgets import panels
@@ -194,7 +194,12 @@ class Dashboard:
         self.figure.add_class("ecsedu-dashboard-view")
         self.why = w.HTML(layout=_box("260px", border="1px solid #999", padding="4px"))
         self.events = w.HTML(layout=_box("290px", border="1px solid #999", padding="4px"))
-        side = w.VBox([self.why, self.events], layout=w.Layout(flex="2 1 0%", min_width="0"))
+        # the metric chart of the chosen service (CPU, target line, alarm thresholds)
+        self.chart = w.HTML(layout=_box("170px", border="1px solid #999", padding="2px"))
+        self.chart.add_class("ecsedu-dashboard-chart")
+        side = w.VBox(
+            [self.chart, self.why, self.events], layout=w.Layout(flex="2 1 0%", min_width="0")
+        )
         view = w.HBox([self.figure, side], layout=w.Layout(width="100%"))
         self.tasks = w.HTML(layout=_box("220px", border="1px solid #999", padding="4px"))
 
@@ -303,6 +308,23 @@ class Dashboard:
         self.service.observe(self._on_service_chosen, names="value")
         self.desired.observe(self._on_desired, names="value")
         self.create.on_click(lambda _: self._act(self._create_service))
+        # load: ecs.load(cluster=, service=, cpu_percent=) drives the service's CPU
+        self.cpu_load = w.IntSlider(
+            value=50,
+            min=0,
+            max=100,
+            description="CPU load %",
+            tooltip="ecs.load(cluster=..., service=..., cpu_percent=...): the service's CPU",
+            continuous_update=False,
+            style=style,
+        )
+        self.apply_load = w.Button(
+            description="Apply load",
+            tooltip="Put this CPU load on the chosen service (spread over its running tasks)",
+            icon="fire",
+            layout=w.Layout(width="auto"),
+        )
+        self.apply_load.on_click(lambda _: self._act(self._load))
 
         # instances
         self.instance = w.Dropdown(
@@ -402,6 +424,7 @@ class Dashboard:
                 row("", self.td_json),
                 row("Run", self.taskdef, self.count, self.run),
                 row("Service", self.service, self.desired, self.service_name, self.create),
+                row("Load", self.cpu_load, self.apply_load),
                 row("Instances", self.instance, self.add, self.drain, self.activate),
                 row("", self.disconnect, self.reconnect),
                 row("Tasks", self.task, self.kill, self.stop),
@@ -503,6 +526,29 @@ class Dashboard:
             cluster=self.cluster, service=self.service.value, desiredCount=count
         )
         return f"Service {self.service.value}: desired count {count}."
+
+    def _load(self) -> str:
+        if not self.service.value:
+            raise EcsEduError("Create a service first.")
+        load = getattr(self.ecs, "load", None)
+        if load is None:
+            raise EcsEduError("This connection has no ecs.load (no load model).")
+        percent = int(self.cpu_load.value)
+        load(cluster=self.cluster, service=self.service.value, cpu_percent=percent)
+        return f"Service {self.service.value}: CPU load {percent} %."
+
+    def _chart_html(self, snapshot: Snapshot, arn: str | None) -> str:
+        """The chosen service's CPU chart (empty until some service has metrics or scaling)."""
+        mine = [s for s in snapshot.services if s.cluster_arn == arn and s.status != "INACTIVE"]
+        if not mine or not (snapshot.metrics or any(s.scaling for s in mine)):
+            return ""
+        name = self.service.value if self.service.value in {s.name for s in mine} else None
+        if name is None:
+            name = next((s.name for s in mine if s.scaling is not None), mine[0].name)
+        drawn = chart.metric_chart(
+            snapshot, service=name, cluster=arn, theme=self.theme, width=400, height=160
+        )
+        return drawn.html()
 
     def _on_service_chosen(self, change: dict[str, Any]) -> None:
         if not change["new"]:
@@ -631,6 +677,7 @@ class Dashboard:
             events = [e for e in events if e.seq < step.events.stop] if step.events else events
             placements = tuple(p for p in placements if p.seq < step.events.stop)
         figure = self._figure_html(snapshot, arn, live, step)
+        metric = self._chart_html(snapshot, arn)
         why = self._why_html(snapshot, placements)
         tasks = panels.tasks_html(snapshot, arn, self.task.value)
         events_html = panels.events_html(events)
@@ -643,6 +690,7 @@ class Dashboard:
         )
         # one update per widget; nothing is sent when a value did not change
         self.figure.value = figure
+        self.chart.value = metric
         self.header.value = header
         self.why.value = why
         self.events.value = events_html

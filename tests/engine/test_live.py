@@ -544,3 +544,18 @@ def test_a_subscriber_that_changes_state_does_not_deadlock() -> None:
     ecs.run_task(cluster=C, taskDefinition="web")
     assert seen == ["RunTask", "RunTask"]
     assert len(ecs.list_tasks(cluster=C)["taskArns"]) >= 2
+
+
+def test_a_repeated_failure_still_notifies_with_its_cluster() -> None:
+    ecs = world(instances=1)
+    big = {
+        "family": "big",
+        "containerDefinitions": [{"name": "b", "image": "ecsedu/web", "memory": 100_000}],
+    }
+    ecs.register_task_definition(**big)
+    seen = recorder(ecs)
+    for _ in range(3):
+        out = ecs.run_task(cluster=C, taskDefinition="big")
+        assert out["failures"]
+    assert len(seen) == 3  # the log folds the repeats; the feed still reports each call
+    assert all(c.clusters == {"arn:aws:ecs:us-east-1:123456789012:cluster/demo"} for c in seen)

@@ -17,10 +17,15 @@ from ecsedu.model.snapshot import (
     ContainerDefinitionView,
     ContainerView,
     InstanceView,
+    LoadBalancerView,
+    MetricSeriesView,
     PortBindingView,
+    ScalingActivityView,
     ScalingView,
     ServiceView,
     Snapshot,
+    TargetGroupView,
+    TargetView,
     TaskDefinitionView,
     TaskView,
 )
@@ -291,3 +296,96 @@ def build() -> Builder:
 @pytest.fixture
 def seed() -> Builder:
     return seed_builder()
+
+
+# -- a service that scales behind a load balancer ------------------------------------------
+
+HIGH = "TargetTracking-service/demo/web-AlarmHigh-4a3c1f2e-0b7d-4e59-9a51-2f6c1d3e8b70"
+LOW = "TargetTracking-service/demo/web-AlarmLow-9d8e7f6a-1b2c-4d3e-8f9a-0b1c2d3e4f5a"
+TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/6d0ecf831eec9f09"
+LB = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-lb/50dc6c495c0c9188"
+
+
+def scaling_view(state: str = "ALARM", value: float = 91.5) -> ScalingView:
+    return ScalingView(
+        min_capacity=1,
+        max_capacity=6,
+        alarms=(
+            AlarmView(HIGH, "GreaterThanThreshold", 50.0, "CPUUtilization", state, value, 3, 60),
+            AlarmView(LOW, "LessThanThreshold", 45.0, "CPUUtilization", "OK", value, 15, 60),
+        ),
+        policies=("cpu50",),
+        policy_kind="TargetTrackingScaling",
+        target_value=50.0,
+        metric="ECSServiceAverageCPUUtilization",
+        last_activity=ScalingActivityView(
+            "Setting desired count to 4.",
+            f"monitor alarm {HIGH} in state ALARM triggered policy cpu50",
+            "Successful",
+            940.0,
+        ),
+    )
+
+
+def scaling_world(*, lb: bool = True, metrics: bool = True, tasks: int = 4) -> Snapshot:
+    b = Builder()
+    b.cluster("demo")
+    i1, i2 = b.instance(), b.instance(az="us-east-1b")
+    b.taskdef("app")
+    b.taskdef("api", (("api", "ecsedu/api", 256, 256, 8081),))
+    b.service("web", "app", desired=tasks, scaling=scaling_view())
+    b.service("api", "api", desired=1)
+    arns = [b.task((i1, i2)[k % 2], "app", service="web") for k in range(tasks)]
+    b.task(i2, "api", service="api")
+    snap = b.snapshot()
+    series = ()
+    if metrics:
+        cpu = [20, 22, 25, 30, 48, 70, 88, 95, 96, 92, 91.5]
+        series = (
+            MetricSeriesView(
+                "AWS/ECS",
+                "CPUUtilization",
+                "demo",
+                "web",
+                tuple((snap.time - 60.0 * (len(cpu) - 1 - k), v) for k, v in enumerate(cpu)),
+            ),
+        )
+    balancers = ()
+    if lb:
+        states = ["healthy", "healthy", "initial", "draining", "unhealthy", "unused"]
+        reasons = {
+            "initial": "Elb.RegistrationInProgress",
+            "draining": "Target.DeregistrationInProgress",
+            "unhealthy": "Target.FailedHealthChecks",
+            "unused": "Target.NotInUse",
+        }
+        targets = tuple(
+            TargetView(
+                target_id=arn,
+                port=32768 + k,
+                state=states[k % len(states)],
+                reason=reasons.get(states[k % len(states)]),
+                requests=[412, 398, 0, 57, 3, 0][k % 6],
+                task_arn=arn,
+            )
+            for k, arn in enumerate(arns)
+        )
+        balancers = (
+            LoadBalancerView(
+                arn=LB,
+                name="web-lb",
+                dns_name="web-lb-1234567890.us-east-1.elb.amazonaws.com",
+                listener_ports=(80,),
+                target_groups=(
+                    TargetGroupView(
+                        TG, "web-tg", 8080, "HTTP", (f"{ACCOUNT}:service/demo/web",), targets
+                    ),
+                ),
+            ),
+        )
+    return replace(snap, metrics=series, load_balancers=balancers)
+
+
+@pytest.fixture
+def scaled() -> Snapshot:
+    return scaling_world()

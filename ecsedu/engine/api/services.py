@@ -43,6 +43,9 @@ def create_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     td = tasks.runnable_task_definition(cp, params["taskDefinition"], op)
     tasks.check_launch(cp, td, params, op)
     tasks.check_safe(cp, td, op)
+    from ecsedu.engine.controllers import loadbalancing  # ELB: loadBalancers, ECS's messages
+
+    loadbalancing.check_service_load_balancers(cp, params, td, op)
     strategy = service_mod.SchedulingStrategy(
         params.get("schedulingStrategy", service_mod.SchedulingStrategy.REPLICA)
     )
@@ -136,6 +139,9 @@ def update_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         s.minimum_healthy_percent = config["minimumHealthyPercent"]
     if "maximumPercent" in config:
         s.maximum_percent = config["maximumPercent"]
+    if "deploymentCircuitBreaker" in config:
+        stored = s.request.setdefault("deploymentConfiguration", {})
+        stored["deploymentCircuitBreaker"] = dict(config["deploymentCircuitBreaker"])
     new_deployment = bool(params.get("forceNewDeployment"))
     if td is not None and td.arn != s.primary.task_definition_arn:
         new_deployment = True

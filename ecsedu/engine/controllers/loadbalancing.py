@@ -657,10 +657,21 @@ class LoadBalancing:
         backend = self.backend()
         if backend is not None:
             counts = backend.counts()
+            served: dict[str, int] = {}
             for t in tg.targets.values():
                 if t.address is not None and t.address in counts:
+                    delta = counts[t.address] - t.requests
                     t.requests = counts[t.address]
+                    task = self.store.tasks.get(t.task_arn) if t.task_arn else None
+                    service = self.service_of(task) if task is not None else None
+                    if delta > 0 and service is not None:
+                        served[service.arn] = served.get(service.arn, 0) + delta
             tg.accounted_at = now
+            if served:  # real traffic feeds RequestCountPerTarget (ALBRequestCountPerTarget)
+                from ecsedu.engine.controllers import metrics
+
+                for service_arn, n in served.items():
+                    metrics.record_requests(self.engine, service_arn, n)
             return
         last, tg.accounted_at = tg.accounted_at, now
         if last is None or now <= last:
