@@ -7,7 +7,7 @@ runtime; this module injects one.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 from ecsedu import clock as clock_mod
 from ecsedu import errors
@@ -26,6 +26,14 @@ def connect(
     allow_unsafe: bool,
     **options: Any,
 ) -> EcsClient:
+    endpoint_url = options.pop("endpoint_url", None)
+    if endpoint_url is None and runtime is None and state is None:
+        endpoint_url = os.environ.get("AWS_ENDPOINT_URL_ECS") or None
+    if endpoint_url is not None:  # any ECS over HTTP: the classroom server, moto, AWS
+        from ecsedu.app import remote
+
+        # Duck-typed: the same ECS methods (boto3's), snapshot() and the remote-sensible helpers.
+        return cast(EcsClient, remote.connect_remote(endpoint_url, **options))
     name = runtime or os.environ.get("ECSEDU_RUNTIME") or "simulated"
     if name not in RUNTIMES:
         raise errors.EcsEduError(

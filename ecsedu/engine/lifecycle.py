@@ -548,8 +548,9 @@ class Lifecycle:
         if c is None:
             return
         now = self.store.clock.now
-        if ev.runtime_id:
+        if ev.runtime_id and ev.runtime_id != c.runtime_id:
             c.runtime_id = ev.runtime_id
+            task.version += 1
         if ev.health is not None and ev.health != c.health_status:
             c.health_status = HEALTH(ev.health)
             before = task.health_status

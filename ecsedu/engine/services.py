@@ -139,6 +139,7 @@ class ServiceController:
             self.request(service, self.lifecycle.timings.health_grace)
         if task.last_status is S.STOPPED:
             self._count_failure(service, task)
+
     def _service_of(self, task: task_mod.Task) -> service_mod.Service | None:
         if task.service_name is None:
             return None

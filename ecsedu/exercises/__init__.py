@@ -20,7 +20,13 @@ from __future__ import annotations
 from typing import Any
 
 from ecsedu.exercises.catalogue import EXERCISES, Exercise, Observation
-from ecsedu.exercises.feedback import ExerciseFailed, Feedback, Solution, grading
+from ecsedu.exercises.feedback import (
+    ExerciseFailed,
+    Feedback,
+    Solution,
+    grading,
+    report_progress,
+)
 
 __all__ = [
     "EXERCISES",
@@ -77,7 +83,9 @@ def _normalise(value: Any, kind: type) -> Any:
     raise ValueError
 
 
-def _finish(feedback: Feedback) -> Feedback:
+def _finish(feedback: Feedback, ecs: Any = None) -> Feedback:
+    if ecs is not None:  # against a classroom server, the instructor's board shows progress
+        report_progress(ecs, feedback.exercise, feedback.passed)
     if grading() and not feedback.passed:
         print(feedback)
         raise ExerciseFailed(str(feedback))
@@ -96,7 +104,7 @@ def check(ecs: Any, exercise: str, answer: Any, **context: Any) -> Feedback:
     """
     found = EXERCISES.get(exercise)
     if found is None:
-        return _finish(Feedback(exercise, False, _unknown(exercise)))
+        return _finish(Feedback(exercise, False, _unknown(exercise)), None)
     ctx = {**dict(found.defaults), **context}
     kind_name = "a whole number" if found.kind is int else "a word (in quotes)"
     if answer is None or answer is Ellipsis:
@@ -106,7 +114,8 @@ def check(ecs: Any, exercise: str, answer: Any, **context: Any) -> Feedback:
                 False,
                 f"Write your prediction first: set answer to {kind_name}.",
                 hint=found.question,
-            )
+            ),
+            ecs,
         )
     try:
         predicted = _normalise(answer, found.kind)
@@ -117,7 +126,8 @@ def check(ecs: Any, exercise: str, answer: Any, **context: Any) -> Feedback:
                 False,
                 f"Your prediction {answer!r} is not {kind_name}.",
                 hint=found.question,
-            )
+            ),
+            ecs,
         )
     try:
         seen = found.observe(ecs, ctx)
@@ -131,16 +141,19 @@ def check(ecs: Any, exercise: str, answer: Any, **context: Any) -> Feedback:
                 observed=f"{type(error).__name__}: {message}",
                 hint="Run the notebook's cells from the top (or the 'start over' cell), then "
                 "the act cell, then this check again.",
-            )
+            ),
+            ecs,
         )
     if not seen.ready:
         return _finish(
-            Feedback(exercise, False, "Not yet: act first.", str(answer), seen.text, found.hint)
+            Feedback(exercise, False, "Not yet: act first.", str(answer), seen.text, found.hint),
+            ecs,
         )
     actual = _normalise(seen.value, found.kind) if seen.value is not None else None
     if actual == predicted:
         return _finish(
-            Feedback(exercise, True, "Right! Your prediction matches ECS.", str(answer), seen.text)
+            Feedback(exercise, True, "Right! Your prediction matches ECS.", str(answer), seen.text),
+            ecs,
         )
     hint = dict(found.misconceptions).get(predicted, found.hint)
     return _finish(
@@ -152,5 +165,6 @@ def check(ecs: Any, exercise: str, answer: Any, **context: Any) -> Feedback:
             seen.text,
             hint,
             found.article,
-        )
+        ),
+        ecs,
     )

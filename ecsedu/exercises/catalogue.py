@@ -77,6 +77,26 @@ def _attribute(instance: dict[str, Any], name: str) -> str | None:
     return None
 
 
+# -- 00 ----------------------------------------------------------------------------------------
+def _observe_scale_out(ecs: Client, ctx: dict[str, Any]) -> Observation:
+    cluster, service = ctx["cluster"], ctx["service"]
+    instances = _instances(ecs, cluster)
+    drained = {i["containerInstanceArn"] for i in instances if i["status"] == "DRAINING"}
+    if not drained:
+        return _not_ready("No container instance is DRAINING yet: run the act cell first.")
+    described = ecs.describe_services(cluster=cluster, services=[service])["services"]
+    if not described:
+        return _not_ready(f"There is no service {service!r} in cluster {cluster!r}.")
+    running = [t for t in _tasks(ecs, cluster, serviceName=service) if t["lastStatus"] == "RUNNING"]
+    left = sum(1 for t in running if t.get("containerInstanceArn") in drained)
+    active = len(running) - left
+    return Observation(
+        active,
+        f"{active} tasks of service {service} are RUNNING on the ACTIVE instance, {left} on the "
+        f"DRAINING one (desiredCount {described[0]['desiredCount']})",
+    )
+
+
 # -- 01 ----------------------------------------------------------------------------------------
 def _observe_containers(ecs: Client, ctx: dict[str, Any]) -> Observation:
     running = [t for t in _tasks(ecs, ctx["cluster"]) if t["lastStatus"] == "RUNNING"]
@@ -210,9 +230,95 @@ def _observe_constrained(ecs: Client, ctx: dict[str, Any]) -> Observation:
     )
 
 
+# -- 07 ----------------------------------------------------------------------------------------
+def _observe_rollback(ecs: Client, ctx: dict[str, Any]) -> Observation:
+    cluster, service = ctx["cluster"], ctx["service"]
+    described = ecs.describe_services(cluster=cluster, services=[service])["services"]
+    if not described:
+        return _not_ready(f"There is no service {service!r} in cluster {cluster!r}.")
+    svc = described[0]
+    if not any("rolling back to deployment" in e["message"] for e in svc.get("events", [])):
+        return _not_ready(
+            "No rollback has happened yet: deploy the broken revision with the circuit breaker "
+            "on (the act cell), then check again."
+        )
+    deployments = svc["deployments"]
+    primary = deployments[0]
+    if len(deployments) > 1 or primary.get("rolloutState") != "COMPLETED":
+        return _not_ready(
+            f"The deployment is still {primary.get('rolloutState')} "
+            f"({primary.get('rolloutStateReason', '')}): run the act cell to the end first."
+        )
+    revisions = sorted(
+        {
+            int(arns.parse(t["taskDefinitionArn"]).revision or 0)
+            for t in _tasks(ecs, cluster, serviceName=service)
+        }
+    )
+    if len(revisions) != 1:
+        return _not_ready(f"Tasks of several revisions are still running: {revisions}.")
+    return Observation(
+        revisions[0],
+        f"the tasks of {service} run revision {revisions[0]} "
+        f"({primary.get('rolloutStateReason', '')})",
+    )
+
+
+# -- 08 ----------------------------------------------------------------------------------------
+def _observe_whole_drain(ecs: Client, ctx: dict[str, Any]) -> Observation:
+    cluster = ctx["cluster"]
+    instances = _instances(ecs, cluster)
+    drained = {i["containerInstanceArn"] for i in instances if i["status"] == "DRAINING"}
+    if not drained:
+        return _not_ready("No container instance is DRAINING yet: run the act cell first.")
+    running = [t for t in _tasks(ecs, cluster) if t["lastStatus"] == "RUNNING"]
+    left = sum(1 for t in running if t.get("containerInstanceArn") in drained)
+    if left:
+        return _not_ready(
+            f"The DRAINING instance still runs {left} tasks: let the services become stable "
+            "(the act cell waits for them), then check again."
+        )
+    groups: dict[str, int] = {}
+    for t in running:
+        group = str(t.get("group", "")).removeprefix("service:")
+        groups[group] = groups.get(group, 0) + 1
+    shown = ", ".join(f"{n} of {g}" for g, n in sorted(groups.items()))
+    return Observation(
+        len(running),
+        f"{len(running)} tasks are RUNNING on the ACTIVE instance ({shown}), none on the "
+        "DRAINING one",
+    )
+
+
 EXERCISES: dict[str, Exercise] = {
     e.id: e
     for e in [
+        Exercise(
+            id="00-scale-out",
+            notebook="00-welcome",
+            question="Service 'web' runs 4 tasks on 2 container instances. You set one instance "
+            "to DRAINING and raise the desired count of 'web' to 8. Once the service is stable, "
+            "how many tasks of 'web' run on the instance that is still ACTIVE?",
+            kind=int,
+            observe=_observe_scale_out,
+            hint="A DRAINING instance gets no new tasks and gives its service tasks away; the "
+            "service still keeps its (new) desired count, wherever there is room.",
+            article="'Service': it defines how many tasks of one task definition run at any "
+            "given time; 'ECS container instance': one instance can run many tasks.",
+            solution="8",
+            why="The service scheduler moves the draining instance's tasks and starts the new "
+            "ones on the only ACTIVE instance, which has room for all eight pairs "
+            "(8 × 384 MiB = 3 GiB of its 4 GiB).",
+            misconceptions=(
+                (4, "4 was the old desired count; the service now keeps 8 running."),
+                (
+                    6,
+                    "Draining does not keep tasks where they are: the DRAINING instance ends "
+                    "with none, so all 8 run on the ACTIVE one.",
+                ),
+            ),
+            defaults=(("cluster", "demo"), ("service", "web")),
+        ),
         Exercise(
             id="01-containers",
             notebook="01-docker-containers",
@@ -353,6 +459,60 @@ EXERCISES: dict[str, Exercise] = {
             misconceptions=(
                 ("medium", "A constraint never spills over: medium is not size == small."),
                 ("small", "small satisfies the constraint but has no memory left."),
+            ),
+        ),
+        Exercise(
+            id="07-rollback",
+            notebook="07-scaling-and-load-balancing",
+            question="Service 'web' runs revision 2 of task definition 'web'. You deploy "
+            "revision 3, whose container exits 5 seconds after it starts, with the deployment "
+            "circuit breaker on (enable and rollback). Once the service is stable again, which "
+            "revision (a number) do its tasks run?",
+            kind=int,
+            observe=_observe_rollback,
+            hint="The circuit breaker counts the new deployment's failed tasks; at its "
+            "threshold the rollout is FAILED, and with rollback ECS deploys the last "
+            "COMPLETED deployment again.",
+            article="'Service': ECS keeps the desired number of tasks of one task definition "
+            "running; a deployment that cannot do so is stopped and undone.",
+            solution="2",
+            why="Revision 3's tasks keep stopping: after 3 failed tasks (0.5 × desired count, "
+            "at least 3) the circuit breaker marks the deployment FAILED ('ECS deployment "
+            "circuit breaker: tasks failed to start.') and rolls back to the last COMPLETED "
+            "deployment, which runs revision 2.",
+            misconceptions=(
+                (3, "Revision 3 never reaches a steady state: its tasks exit after 5 seconds."),
+                (
+                    1,
+                    "The rollback goes to the last COMPLETED deployment (revision 2), not to "
+                    "the service's first revision.",
+                ),
+            ),
+            defaults=(("cluster", "demo"), ("service", "web")),
+        ),
+        Exercise(
+            id="08-whole-drain",
+            notebook="08-the-whole-model",
+            question="Services 'web' (4 tasks), 'api' (2) and 'worker' (1) run on two container "
+            "instances. You drain the instance that runs most of the 'web' tasks. Once all three "
+            "services are stable, how many tasks (of all services) run on the other instance?",
+            kind=int,
+            observe=_observe_whole_drain,
+            hint="Draining concerns the instance, not one service: every service with a task "
+            "there replaces it elsewhere, and each keeps its own desired count.",
+            article="'Cluster': ECS handles the scheduling of the tasks of every service on the "
+            "cluster's container instances; figure 8, three services on two instances.",
+            solution="7",
+            why="Each service keeps its desired count (4 + 2 + 1 = 7) and the DRAINING instance "
+            "gets no task, so all seven run on the other instance, which has room for them "
+            "(7 × 256 CPU units of 2048, 7 × 256 MiB of 4096).",
+            misconceptions=(
+                (4, "Not only 'web' moves: 'api' and 'worker' tasks leave the instance too."),
+                (
+                    3,
+                    "Draining moves tasks instead of removing them: the services keep all "
+                    "their tasks, now on the other instance.",
+                ),
             ),
         ),
     ]

@@ -36,6 +36,17 @@ def service(ecs: Any, name: str, family: str, count: int) -> None:
     ecs.get_waiter("services_stable").wait(cluster="demo", services=[name])
 
 
+def act_00(ecs: Any) -> dict[str, Any]:
+    service(ecs, "web", "app", 4)
+    second = ecs.list_container_instances(cluster="demo")["containerInstanceArns"][1]
+    ecs.update_container_instances_state(
+        cluster="demo", containerInstances=[second], status="DRAINING"
+    )
+    ecs.update_service(cluster="demo", service="web", desiredCount=8)
+    ecs.get_waiter("services_stable").wait(cluster="demo", services=["web"])
+    return {}
+
+
 def act_01(ecs: Any) -> dict[str, Any]:
     arns = [
         t["taskArn"] for t in ecs.run_task(cluster="demo", taskDefinition="app", count=3)["tasks"]
@@ -111,8 +122,74 @@ def act_06_constrained(ecs: Any) -> dict[str, Any]:
     return {"response": response}
 
 
+WEB = {
+    "name": "web",
+    "image": "ecsedu/web",
+    "memory": 128,
+    "portMappings": [{"containerPort": 80, "hostPort": 0}],
+}
+
+
+def rollout_world() -> Any:
+    """A service of 3 on web:2, after a completed rolling deployment from web:1."""
+    ecs = ecsedu.connect("simulated", seed=0)
+    ecs.create_cluster(clusterName="demo")
+    ecs.add_instances("demo", count=2)
+    ecs.register_task_definition(family="web", containerDefinitions=[WEB])
+    version_two = dict(WEB, environment=[{"name": "VERSION", "value": "2"}])
+    ecs.register_task_definition(family="web", containerDefinitions=[version_two])
+    ecs.create_service(cluster="demo", serviceName="web", taskDefinition="web:1", desiredCount=3)
+    ecs.get_waiter("services_stable").wait(cluster="demo", services=["web"])
+    ecs.advance(60)
+    ecs.update_service(cluster="demo", service="web", taskDefinition="web:2")
+    ecs.get_waiter("services_stable").wait(cluster="demo", services=["web"])
+    ecs.advance(60)
+    return ecs
+
+
+def act_07(ecs: Any) -> dict[str, Any]:
+    crashy = dict(WEB, image="ecsedu/crashy", environment=[{"name": "EXIT_AFTER", "value": "5"}])
+    ecs.register_task_definition(family="web", containerDefinitions=[crashy])
+    ecs.update_service(
+        cluster="demo",
+        service="web",
+        taskDefinition="web",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
+    ecs.advance(1200)
+    return {}
+
+
+def whole_world() -> Any:
+    """Notebook 08's cluster: web (4 tasks), api (2) and worker (1) on two instances."""
+    ecs = ecsedu.connect("simulated", seed=0)
+    ecs.create_cluster(clusterName="demo")
+    ecs.add_instances("demo", count=2, cpu=2048, memory=4096)
+    for name, count in [("web", 4), ("api", 2), ("worker", 1)]:
+        one = {"name": name, "image": "ecsedu/web", "cpu": 256, "memory": 256}
+        ecs.register_task_definition(family=name, containerDefinitions=[one])
+        service(ecs, name, name, count)
+    return ecs
+
+
+def act_08(ecs: Any) -> dict[str, Any]:
+    tasks = ecs.describe_tasks(
+        cluster="demo", tasks=ecs.list_tasks(cluster="demo", serviceName="web")["taskArns"]
+    )["tasks"]
+    where = [t["containerInstanceArn"] for t in tasks]
+    busiest = max(set(where), key=where.count)
+    ecs.update_container_instances_state(
+        cluster="demo", containerInstances=[busiest], status="DRAINING"
+    )
+    ecs.get_waiter("services_stable").wait(cluster="demo", services=["web", "api", "worker"])
+    ecs.advance(30)
+    ecs.get_waiter("services_stable").wait(cluster="demo", services=["web", "api", "worker"])
+    return {}
+
+
 Scenario = tuple[Callable[[], Any], Callable[[Any], dict[str, Any]], Any, Any]
 SCENARIOS: dict[str, Scenario] = {
+    "00-scale-out": (world, act_00, 8, 4),
     "01-containers": (lambda: world(1), act_01, 6, 3),
     "02-revision": (world, act_02, 2, 3),
     "03-stop-code": (world, act_03, "EssentialContainerExited", "UserInitiated"),
@@ -120,6 +197,8 @@ SCENARIOS: dict[str, Scenario] = {
     "05-agent": (world, act_05, 2, 0),
     "06-fifth-task": (sized_world, act_06_fifth, "medium", "large"),
     "06-constrained": (sized_world, act_06_constrained, "nowhere", "medium"),
+    "07-rollback": (rollout_world, act_07, 2, 3),
+    "08-whole-drain": (whole_world, act_08, 7, 4),
 }
 
 

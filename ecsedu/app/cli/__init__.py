@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("ecsedu.app.cli.dashboard", "serve notebook 08's live dashboard (Voila)"),
     "images": ("ecsedu.runtimes.docker.images", "build the offline demo images (ecsedu/web, ...)"),
     "cleanup": ("ecsedu.runtimes.docker.cleanup", "remove containers that carry ecsedu's labels"),
+    "serve": ("ecsedu.app.cli.serve", "serve ECS's API to a classroom (an account per learner)"),
 }
 
 

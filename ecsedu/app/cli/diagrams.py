@@ -58,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
         "--scale", type=float, default=1.0, help="enlarge PNGs (and SVG sizes), e.g. 2 for slides"
     )
     p.add_argument("--cluster", default=None, help="with --state: the cluster to draw")
+    p.add_argument(
+        "--endpoint-url",
+        default=None,
+        metavar="URL",
+        help="draw a live ECS at URL (ecsedu serve, moto, AWS with your usual credentials) "
+        "from Describe and List calls only: read-only, it never changes anything",
+    )
     return p
 
 
@@ -85,10 +92,16 @@ def build_figures(
     *,
     state: str | Path | None = None,
     cluster: str | None = None,
+    endpoint_url: str | None = None,
 ) -> list[Figure]:
     """Draw figures ``numbers`` (default: all): each from its scenario, run through the public
     API, or all from one saved ``state`` file."""
     wanted = list(numbers) if numbers is not None else [spec.number for spec in FIGURES]
+    if endpoint_url is not None:
+        from ecsedu.app import remote
+
+        snapshot = remote.RemoteEcs(endpoint_url).snapshot(cluster)
+        return [draw(n, snapshot, theme=theme, cluster=cluster) for n in wanted]
     if state is not None:
         import ecsedu
 
@@ -154,10 +167,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Path(args.out)
     elif args.state is not None:
         out = Path(f"{Path(args.state).with_suffix('')}-diagrams")
+    elif args.endpoint_url is not None:
+        out = Path("remote-diagrams")
     else:
         out = Path("diagrams")
     try:
-        figures = build_figures(args.theme, numbers, state=args.state, cluster=args.cluster)
+        figures = build_figures(
+            args.theme,
+            numbers,
+            state=args.state,
+            cluster=args.cluster,
+            endpoint_url=args.endpoint_url,
+        )
     except UnknownNameError as exc:
         print(f"diagrams: {exc}")
         return 2
@@ -167,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for fmt in formats:
             fig.save(out / f"{stem}.{fmt}", scale=args.scale)
         print(f"wrote {out / stem}.{{{','.join(formats)}}}")
-    if args.state is None and len(figures) == len(FIGURES):
+    if args.state is None and args.endpoint_url is None and len(figures) == len(FIGURES):
         name = "README.md" if args.theme == "light" else f"README-{args.theme}.md"
         (out / name).write_text(readme(figures, formats, args.theme), encoding="utf-8")
         print(f"wrote {out / name}")
