@@ -23,6 +23,7 @@ Arn(resource=<ResourceType.TASK: 'task'>, cluster='demo', name='abc', task_id=No
 from __future__ import annotations
 
 import enum
+import re
 from typing import NamedTuple
 
 from ecsedu import ids
@@ -112,29 +113,43 @@ def is_arn(text: str) -> bool:
     return text.startswith(PREFIX)
 
 
+_ANY_ACCOUNT = re.compile(r"arn:aws:ecs:[a-z0-9-]+:\d{12}:")
+
+
+def _prefix_length(text: str) -> int:
+    """Length of the ``arn:aws:ecs:<region>:<account>:`` prefix (this account's, or any other's:
+    a classroom server hands each learner their own account id); 0 if there is none."""
+    if text.startswith(PREFIX):
+        return len(PREFIX)
+    found = _ANY_ACCOUNT.match(text)
+    return found.end() if found else 0
+
+
 def resource_type(text: str) -> ResourceType | None:
-    """The resource type of an ECS ARN of this account, or None (a name, a malformed ARN)."""
-    if not text.startswith(PREFIX):
+    """The resource type of an ECS ARN (of any account), or None (a name, a malformed ARN)."""
+    start = _prefix_length(text)
+    if not start:
         return None
-    kind, slash, _ = text[len(PREFIX) :].partition("/")
+    kind, slash, _ = text[start:].partition("/")
     if not slash:
         return None
     return _TYPES.get(kind)
 
 
 def parse(arn: str) -> Arn:
-    """Split an ECS ARN of this account into its parts.
+    """Split an ECS ARN (of any account) into its parts.
 
     Raises:
-        ValueError: ``arn`` is not an ECS ARN of this account, or its path has the wrong shape.
+        ValueError: ``arn`` is not an ECS ARN, or its path has the wrong shape.
     """
     kind = resource_type(arn)
     if kind is None:
         raise ValueError(f"not an ECS ARN: {arn!r}")
-    path = arn[len(PREFIX) + len(kind._value_) + 1 :].split("/")
+    start = _prefix_length(arn) + len(kind._value_) + 1
+    path = arn[start:].split("/")
     if kind is ResourceType.TASK_DEFINITION:
         family, colon, revision = arn.rpartition(":")
-        family = family[len(PREFIX) + len(kind._value_) + 1 :]
+        family = family[start:]
         if len(path) != 1 or not colon or not family or not revision.isdigit():
             raise ValueError(f"not a task definition ARN: {arn!r}")
         return Arn(kind, None, family, revision=int(revision))

@@ -42,7 +42,8 @@ def test_parse_names_every_part() -> None:
     [
         "web",
         "",
-        "arn:aws:ecs:eu-west-1:123456789012:cluster/demo",  # another region
+        "arn:aws:s3:::demo",  # another service
+        "arn:aws:ecs:us-east-1:12345:cluster/demo",  # not an account id
         f"{PREFIX}cluster",
         f"{PREFIX}cluster/",
         f"{PREFIX}bucket/x",
@@ -58,11 +59,13 @@ def test_parse_rejects_what_is_not_an_ecs_arn(text: str) -> None:
         arns.parse(text)
 
 
-def test_resource_type_is_none_for_names_and_other_accounts() -> None:
+def test_resource_type_is_none_for_names_and_malformed_arns() -> None:
     assert arns.resource_type(f"{PREFIX}service/demo/web") is arns.ResourceType.SERVICE
     assert arns.resource_type("web") is None
     assert arns.resource_type(f"{PREFIX}cluster") is None
-    assert arns.resource_type("arn:aws:ecs:us-east-1:999999999999:cluster/demo") is None
+    other = "arn:aws:ecs:us-east-1:999999999999:cluster/demo"
+    assert arns.resource_type(other) is arns.ResourceType.CLUSTER  # any account's ARN reads
+    assert not arns.is_arn(other)  # but only this account's is the engine's
 
 
 def test_is_arn_and_short_forms() -> None:
@@ -118,3 +121,13 @@ def test_round_trip_container(cluster: str, task_id: str, uuid: str) -> None:
     arn = arns.container(cluster, task_id, uuid)
     assert arns.parse(arn) == arns.Arn(arns.ResourceType.CONTAINER, cluster, uuid, task_id=task_id)
     assert arns.cluster_name(arn) == cluster
+
+
+def test_another_accounts_arns_parse_but_are_not_this_accounts() -> None:
+    """A classroom server gives each learner an account id of their own."""
+    theirs = "arn:aws:ecs:us-east-1:210987654321:task-definition/web:3"
+    assert arns.parse(theirs) == arns.Arn(
+        arns.ResourceType.TASK_DEFINITION, None, "web", revision=3
+    )
+    assert arns.parse("arn:aws:ecs:eu-west-1:210987654321:task/demo/abc").task_id is None
+    assert not arns.is_arn(theirs)  # the engine treats it as a name: never its own resource

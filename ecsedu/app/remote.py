@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ecsedu import arns
 from ecsedu.model import snapshot as snap
 
 __all__ = ["RemoteEcs", "connect_remote"]
@@ -129,7 +130,7 @@ class RemoteEcs:
                 clusters.append(
                     snap.ClusterView(
                         arn=d["clusterArn"],
-                        name=d.get("clusterName") or d["clusterArn"].rsplit("/", 1)[-1],
+                        name=d.get("clusterName") or arns.resource_id(d["clusterArn"]),
                         status=d.get("status", "ACTIVE"),
                         registered_container_instances_count=_int(
                             d.get("registeredContainerInstancesCount")
@@ -195,7 +196,7 @@ class RemoteEcs:
         arn = d["containerInstanceArn"]
         return snap.InstanceView(
             arn=arn,
-            id=arn.rsplit("/", 1)[-1],
+            id=arns.resource_id(arn),
             cluster_arn=cluster_arn,
             ec2_instance_id=d.get("ec2InstanceId") or "",
             status=d.get("status", "ACTIVE"),
@@ -227,7 +228,7 @@ class RemoteEcs:
         )
         return snap.ServiceView(
             arn=d["serviceArn"],
-            name=d.get("serviceName") or d["serviceArn"].rsplit("/", 1)[-1],
+            name=d.get("serviceName") or arns.resource_id(d["serviceArn"]),
             cluster_arn=cluster_arn,
             status=d.get("status", "ACTIVE"),
             task_definition_arn=d.get("taskDefinition", ""),
@@ -260,7 +261,7 @@ class RemoteEcs:
     @staticmethod
     def _task(cluster_arn: str, d: dict[str, Any]) -> snap.TaskView:
         td_arn = d.get("taskDefinitionArn", "")
-        family, _, revision = td_arn.rsplit("/", 1)[-1].rpartition(":")
+        family, _, revision = arns.resource_id(td_arn).rpartition(":")
         group = d.get("group") or ""
         containers = tuple(
             snap.ContainerView(
@@ -290,7 +291,7 @@ class RemoteEcs:
         arn = d["taskArn"]
         return snap.TaskView(
             arn=arn,
-            id=arn.rsplit("/", 1)[-1],
+            id=arns.resource_id(arn),
             cluster_arn=cluster_arn,
             task_definition_arn=td_arn,
             family=family or td_arn,

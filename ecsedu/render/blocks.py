@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from ecsedu import arns
 from ecsedu.model.snapshot import (
     ContainerView,
     InstanceView,
@@ -57,7 +58,7 @@ def _ports(task: TaskView) -> int:
 def _task_tip(task: TaskView, status: str) -> str:
     lines = [f"Task {task.id}", task.arn, f"{task.family}:{task.revision} · {status}"]
     if task.container_instance_arn:
-        lines.append(f"on container instance {task.container_instance_arn.rsplit('/', 1)[-1]}")
+        lines.append(f"on container instance {arns.resource_id(task.container_instance_arn)}")
     if task.stopped_reason:
         lines.append(f"stopped: {task.stopped_reason}")
     return "\n".join(lines)
@@ -343,7 +344,7 @@ class Scene:
         """The service card; a service short of tasks ECS could not place says so and why."""
         t = self.theme
         colour = self.service_colour(service)
-        td = service.task_definition_arn.rsplit("/", 1)[-1]
+        td = arns.resource_id(service.task_definition_arn)
         label = (
             f"Service {service.name}\n"
             f"desired {service.desired_count} · running {service.running_count}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from ecsedu import arns
 from ecsedu.model.snapshot import MetricSeriesView, ServiceView, Snapshot
 from ecsedu.render.lookup import Drawable, as_snapshot, unknown
 from ecsedu.render.style import Theme, get_theme
@@ -79,7 +80,7 @@ class MetricChart:
 def find_series(
     snapshot: Snapshot, svc: ServiceView, name: str = "CPUUtilization"
 ) -> MetricSeriesView | None:
-    cluster = svc.cluster_arn.rsplit("/", 1)[-1]
+    cluster = arns.resource_id(svc.cluster_arn)
     for series in snapshot.metrics:
         if (
             series.name == name

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ecsedu import arns
 from ecsedu.model.snapshot import (
     ClusterView,
     InstanceView,
@@ -1093,7 +1094,7 @@ def service_scaling(
             text += (
                 f" Load balancer {lb.name} routes to {plural(len(mine), 'target')}: "
                 + "; ".join(
-                    f"task {(x.task_arn or x.target_id).rsplit('/', 1)[-1][:8]} {x.state}, "
+                    f"task {arns.resource_id(x.task_arn or x.target_id)[:8]} {x.state}, "
                     f"{x.requests} requests"
                     for x in mine
                 )

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from ecsedu import arns
 from ecsedu.model.snapshot import (
     ClusterView,
     EventView,
@@ -136,7 +137,7 @@ def _clusters(snapshot: Snapshot, picture: bool, theme: str | Theme | None) -> s
                         [
                             s.name,
                             s.status,
-                            s.task_definition_arn.rsplit("/", 1)[-1],
+                            arns.resource_id(s.task_definition_arn),
                             s.desired_count,
                             s.running_count,
                             s.pending_count,
@@ -211,7 +212,7 @@ def service_html(service: ServiceView, *, theme: str | Theme | None = None) -> s
     rows: list[list[object]] = [
         [
             d.status,
-            d.task_definition_arn.rsplit("/", 1)[-1],
+            arns.resource_id(d.task_definition_arn),
             d.desired_count,
             d.running_count,
             d.pending_count,
@@ -268,7 +269,7 @@ def short_subject(subject: str | None) -> str:
     if not subject.startswith("arn:"):
         return subject
     kind, _, rest = subject.split(":", 5)[-1].partition("/")
-    last = rest.rsplit("/", 1)[-1] if rest else kind
+    last = arns.resource_id(rest) if rest else kind
     return f"{kind} {last[:8] if _HEX_ID.fullmatch(last) else last}"
 
 

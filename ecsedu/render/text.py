@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ecsedu import arns
 from ecsedu.model.snapshot import InstanceView, ServiceView, Snapshot, TaskView
 from ecsedu.render.style import instance_status, status_style, task_status
 
@@ -103,7 +104,7 @@ def summarise(tasks: Sequence[TaskView]) -> str:
 
 
 def describe_service(service: ServiceView) -> str:
-    td = service.task_definition_arn.rsplit("/", 1)[-1]
+    td = arns.resource_id(service.task_definition_arn)
     text = (
         f"Service {service.name} keeps tasks of task definition {td} running: desired "
         f"{service.desired_count}, running {service.running_count}, pending "

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ecsedu import arns
 from ecsedu.server.protocol import AwsError
 
 __all__ = ["Limits", "TokenBucket", "check"]
@@ -129,12 +130,12 @@ def check(limits: Limits, operation: str, params: dict[str, Any], snapshot: Any)
             raise _over("tasks", limits.tasks)
         return
     if operation == "UpdateService" and "desiredCount" in params:
-        name = str(params.get("service", "")).rsplit("/", 1)[-1]
-        cluster = str(params.get("cluster", "default")).rsplit("/", 1)[-1]
+        name = arns.resource_id(str(params.get("service", "")))
+        cluster = arns.resource_id(str(params.get("cluster", "default")))
         others = sum(
             s.desired_count
             for s in services
-            if not (s.name == name and s.cluster_arn.rsplit("/", 1)[-1] == cluster)
+            if not (s.name == name and arns.resource_id(s.cluster_arn) == cluster)
         )
         if standalone + others + _int(params.get("desiredCount"), 0) > limits.tasks:
             raise _over("tasks", limits.tasks)

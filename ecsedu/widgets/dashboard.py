@@ -25,6 +25,7 @@ from typing import Any
 import ipywidgets as w
 from botocore.exceptions import ClientError, ParamValidationError
 
+from ecsedu import arns
 from ecsedu.errors import EcsEduError
 from ecsedu.model.events import Change
 from ecsedu.model.snapshot import EventView, Snapshot
@@ -156,7 +157,7 @@ class Dashboard:
         touched = change.clusters | change.services | change.tasks | change.instances
         if not touched:
             return bool(len(change.events))  # e.g. a task definition: global, no cluster
-        name = self.cluster.rsplit("/", 1)[-1]
+        name = arns.resource_id(self.cluster)
         marker = f"/{name}/"
         return any(a.endswith(f":cluster/{name}") or marker in a for a in touched)
 
@@ -174,7 +175,7 @@ class Dashboard:
         self._coalescer.poke()
 
     def _keep_event(self, event: EventView) -> None:
-        name = self.cluster.rsplit("/", 1)[-1]
+        name = arns.resource_id(self.cluster)
         arn = event.cluster_arn
         if arn is not None and not arn.endswith(f":cluster/{name}"):
             return
@@ -641,7 +642,7 @@ class Dashboard:
     # ------------------------------------------------------------------ drawing
     @property
     def _name(self) -> str:
-        return self.cluster.rsplit("/", 1)[-1]
+        return arns.resource_id(self.cluster)
 
     def _quietly(self, update: Callable[[], None]) -> None:
         previous = getattr(self._quiet, "on", False)

@@ -11,6 +11,7 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass
 
+from ecsedu import arns
 from ecsedu.model.snapshot import Snapshot, TaskView
 
 __all__ = ["History", "Step", "what_changed"]
@@ -84,7 +85,7 @@ class History:
 
 
 def _short(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1][:8]
+    return arns.resource_id(arn)[:8]
 
 
 def _in(snapshot: Snapshot, cluster_arn: str | None) -> dict[str, TaskView]:

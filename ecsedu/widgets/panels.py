@@ -11,6 +11,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ecsedu import arns
 from ecsedu.model.snapshot import EventView, InstanceView, Snapshot, TaskView
 from ecsedu.render.style import Theme
 
@@ -50,7 +51,7 @@ def esc(text: object) -> str:
 
 
 def short(arn: str | None) -> str:
-    return "" if not arn else arn.rsplit("/", 1)[-1]
+    return "" if not arn else arns.resource_id(arn)
 
 
 def reason_text(code: str) -> str:
