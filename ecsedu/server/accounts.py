@@ -9,6 +9,12 @@ acknowledged change. The roster (names, ids, keys) is ``<state dir>/accounts.jso
 A state file that cannot be read is never replaced silently: it is renamed
 ``<id>.json.corrupt-<time>``, reported (``Classroom.problems`` and stderr), and the account
 starts empty.
+
+On ``runtime="docker"`` each account is ``ecsedu.connect("docker",
+namespace="ecsedu-class-<name>")``: real containers on the wall clock (no ``speed``, no frozen
+clocks). A journal cannot be replayed there (a replayed RunTask would start new containers), so
+every change is a full checkpoint instead, and a restart loads it with ``connect(state=...)``,
+which adopts the learner's running containers by their labels.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import csv
 import io
 import json
 import os
+import re
 import secrets
 import string
 import sys
@@ -37,7 +44,9 @@ from ecsedu.server import limits as limits_mod
 from ecsedu.server import wire
 from ecsedu.server.protocol import Arns, AwsError
 
-__all__ = ["Account", "Classroom", "Key", "read_roster"]
+__all__ = ["RUNTIMES", "Account", "Classroom", "Key", "namespace_of", "read_roster"]
+
+RUNTIMES = ("simulated", "docker")
 
 ROSTER_FILE = "accounts.json"
 #: The instructor's settings and the learners' exercise progress (not engine state).
@@ -111,6 +120,27 @@ def read_roster(path: str | os.PathLike[str]) -> list[Key]:
     return keys
 
 
+def namespace_of(key: Key) -> str:
+    """The Docker owner namespace of a learner's containers: ``ecsedu-class-<name>``."""
+    return "ecsedu-class-" + (
+        re.sub(r"[^A-Za-z0-9_.-]+", "-", key.name).strip("-") or key.account_id
+    )
+
+
+class _NoWait:
+    """A live connection whose ``advance`` does not block: on Docker the clock runs by itself
+    (a scenario's "let it settle" must not hold the server's thread for minutes)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        return {}
+
+
 def _operations(client: Any) -> dict[str, str]:
     """Operation name -> client method name, for every ECS operation the client has."""
     out: dict[str, str] = {}
@@ -141,6 +171,7 @@ class Account:
     version: int = 0  # bumped after every saved change (the board listens)
     frozen: bool = False  # the instructor froze the clock: simulated time stands still
     progress: dict[str, dict[str, Any]] = field(default_factory=dict)  # exercise -> result
+    live: bool = False  # a Docker engine: the wall clock, changes also between calls
 
     def __post_init__(self) -> None:
         self.arns = Arns(self.key.account_id)
@@ -152,6 +183,8 @@ class Account:
 
     def tick(self) -> None:
         """Let simulated time catch up with the wall clock (times ``speed``)."""
+        if self.live:  # the wall clock; the engine's own driver keeps it current
+            return
         now = time.monotonic()
         if self.frozen:  # frozen time is never caught up with
             self.last_tick = now
@@ -164,8 +197,12 @@ class Account:
     def record(self, operation: str, params: dict[str, Any], when: float) -> None:
         """Make the change just made durable (journal it) before its reply leaves."""
         if self.dirty:
+            self.dirty = False  # first: a change the driver makes meanwhile marks it again
+            if self.live:  # no replay on real containers: the whole state, every change
+                self.durable.checkpoint(self.client)
+                self.version += 1
+                return
             self.durable.record(when, operation, params)
-            self.dirty = False
             self.version += 1
             if self.durable.entries >= durable_mod.CHECKPOINT_EVERY:
                 self.durable.checkpoint(self.client)
@@ -173,6 +210,10 @@ class Account:
     def checkpoint(self) -> None:
         if self.durable.entries:
             self.durable.checkpoint(self.client)
+        elif self.live and self.dirty:  # the driver changed it between calls
+            self.dirty = False
+            self.durable.checkpoint(self.client)
+            self.version += 1
 
 
 class Classroom:
@@ -187,7 +228,15 @@ class Classroom:
         speed: float = 1.0,
         fsync: bool = False,
         log: Callable[[str], None] | None = None,
+        runtime: str = "simulated",
+        docker_host: str | None = None,
+        cleanup_on_exit: bool = False,
     ) -> None:
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+        self.runtime = runtime
+        self.docker_host = docker_host
+        self.cleanup_on_exit = cleanup_on_exit
         self.fsync = fsync
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -254,6 +303,14 @@ class Classroom:
         seed = int(key.account_id) % (2**31)
 
         def connect(state: Path | None) -> Any:
+            if self.runtime == "docker":  # adopts the learner's running containers by label
+                return ecsedu.connect(
+                    "docker",
+                    seed=seed,
+                    state=state,
+                    namespace=namespace_of(key),
+                    docker_host=self.docker_host,
+                )
             return ecsedu.connect("simulated", seed=seed, state=state)
 
         def report(text: str) -> None:
@@ -265,7 +322,8 @@ class Classroom:
             self.state_dir, key.account_id, connect, report, fsync=self.fsync
         )
         client = durable.open()
-        account = Account(key, client, durable, self.limits, self.speed)
+        live = self.runtime == "docker"
+        account = Account(key, client, durable, self.limits, self.speed, live=live)
         self.accounts[key.access_key_id] = account
         self.by_id[key.account_id] = account
         return account
@@ -401,7 +459,7 @@ class Classroom:
         targets = self.learners if accounts is None else accounts
         for account in targets:
             account.client.reset()
-            scenarios.build(scenario, account.client)
+            scenarios.build(scenario, _NoWait(account.client) if account.live else account.client)
             account.last_tick = time.monotonic()
             account.dirty = False
             account.version += 1
@@ -468,19 +526,25 @@ class Classroom:
         """Checkpoint the accounts that have journalled changes and have been idle a while."""
         now = time.monotonic()
         for account in self.by_id.values():
-            if account.durable.entries and now - account.last_call >= idle:
+            pending = account.durable.entries or (account.live and account.dirty)
+            if pending and now - account.last_call >= idle:
                 try:
                     account.checkpoint()
                 except OSError as exc:
                     self.log(f"ecsedu serve: {account.key.name}: checkpoint failed: {exc}")
+                    continue
+                if account.live:
+                    self._notify(account)  # the board hears what the containers did
 
     def close(self) -> None:
+        """Checkpoint and close every engine. On Docker the containers keep running (a restart
+        adopts them) unless ``cleanup_on_exit``: then each engine removes its own."""
         for account in self.by_id.values():
             with contextlib.suppress(Exception):
                 account.checkpoint()
             account.durable.close()
             with contextlib.suppress(Exception):
-                account.client.close()
+                account.client.close(cleanup=self.cleanup_on_exit)
 
     # -- the sheet ---------------------------------------------------------------------------
     def sheet(self, endpoint: str) -> str:

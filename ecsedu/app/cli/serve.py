@@ -5,10 +5,15 @@ AWS SDK talk to it unchanged; every request must be SigV4-signed with a learner'
 
 usage: python -m ecsedu serve [--port 4566] [--learners N | --roster FILE] [--state-dir DIR]
                               [--bind 127.0.0.1] [--speed 1] [--rate 20] [--max-tasks 60] ...
+                              [--runtime simulated|docker [--docker-host URL] [--cleanup-on-exit]]
 
 It binds 127.0.0.1 unless ``--bind`` names another address. The key sheet (learners' access
 keys) is printed at start and kept in ``<state-dir>/accounts.json``; each account's state is in
 ``<state-dir>/<account id>.json``, saved after every change.
+
+``--runtime docker`` gives every learner real containers on the local Docker engine (or
+``--docker-host``), namespace ``ecsedu-class-<name>``, on the wall clock. Stopping the server
+leaves them running (a restart adopts them) unless ``--cleanup-on-exit``.
 """
 
 from __future__ import annotations
@@ -40,6 +45,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--state-dir", default="ecsedu-classroom", help="where keys and state are kept")
     p.add_argument("--speed", type=float, default=1.0, help="simulated time per wall second")
+    p.add_argument(
+        "--runtime",
+        choices=("simulated", "docker"),
+        default="simulated",
+        help="every learner's engine: simulated (default) or real containers on Docker",
+    )
+    p.add_argument(
+        "--docker-host",
+        default=None,
+        help="the Docker engine of every learner (default: DOCKER_HOST or the local socket)",
+    )
+    p.add_argument(
+        "--cleanup-on-exit",
+        action="store_true",
+        help="on Docker: remove every learner's containers when the server stops (default: "
+        "leave them running; a restart adopts them)",
+    )
     p.add_argument("--rate", type=float, default=20.0, help="requests/s per learner")
     p.add_argument("--burst", type=int, default=40, help="request burst per learner")
     p.add_argument("--max-instances", type=int, default=10)
@@ -65,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.runtime != "docker" and (args.docker_host or args.cleanup_on_exit):
+        print(
+            "ecsedu serve: --docker-host and --cleanup-on-exit need --runtime docker",
+            file=sys.stderr,
+        )
+        return 2
+    if args.runtime == "docker" and args.speed != 1.0:
+        print(
+            "ecsedu serve: --speed is for the simulated runtime (Docker runs on the wall clock)",
+            file=sys.stderr,
+        )
+        return 2
     limits = Limits(
         rate=args.rate,
         burst=args.burst,
@@ -75,7 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         roster = read_roster(args.roster) if args.roster else None
         classroom = Classroom.open(
-            args.state_dir, learners=args.learners, roster=roster, limits=limits, speed=args.speed
+            args.state_dir,
+            learners=args.learners,
+            roster=roster,
+            limits=limits,
+            speed=args.speed,
+            runtime=args.runtime,
+            docker_host=args.docker_host,
+            cleanup_on_exit=args.cleanup_on_exit,
         )
     except (EcsEduError, ValueError, OSError) as exc:
         print(f"ecsedu serve: {exc}", file=sys.stderr)
