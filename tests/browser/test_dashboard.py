@@ -261,6 +261,13 @@ def test_dashboard_in_jupyterlab(
         dash.scroll_into_view_if_needed()
         assert tasks_drawn(page, root) == 7  # web 4 (after the notebook's update), api 2, worker 1
         shot(page, "lab-01-after-run-all", view)
+        # the notebook's exercise drained one instance: add one, so the service has room to grow
+        button(dash, "Add instance").click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.ecsedu-status')].some("
+            "s => s.textContent.includes('Registered container instance'))",
+            timeout=10_000,
+        )
 
         # the desired-count slider: choose web, set 6 with the keyboard, step the clock
         dash.locator("select").nth(1).select_option(label="web")
@@ -376,6 +383,12 @@ def test_dashboard_in_voila(tmp_path: Path, browser_page: Any) -> None:
         root = "body"
         page.wait_for_function(f"(root) => ({TASK_NODES})(root) === 7", arg=root, timeout=20_000)
         dash = page.locator(".ecsedu-dashboard")
+        button(dash, "Add instance").click()  # the notebook's exercise drained one instance
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.ecsedu-status')].some("
+            "s => s.textContent.includes('Registered container instance'))",
+            timeout=10_000,
+        )
         dash.locator("select").nth(1).select_option(label="web")
         slider = dash.locator(".widget-slider:has-text('Desired count') .noUi-handle").first
         slider.focus()
