@@ -79,9 +79,15 @@ class Store:
         of stored again (failed placements retried for hours, for example).
         """
         # ``_value_`` (the Enum API's plain attribute) rather than ``.value``: this is the hot path
-        self.log.append(
-            (self.clock.now, kind._value_, cluster_arn, subject, message, detail), collapse
-        )
+        entry = (self.clock.now, kind._value_, cluster_arn, subject, message, detail)
+        log = self.log
+        if collapse or log._latest:
+            log.append(entry, collapse)
+        else:  # the hot path, inlined: EventLog.append with nothing to fold
+            log._open.append(entry)
+            log._next += 1
+            if len(log._open) >= eventlog.CHUNK:
+                log.seal()
         self.version += 1
         if collapse:  # a folded repeat adds no entry for the change feed to read back
             if subject is not None:

@@ -94,10 +94,14 @@ class EventLog:
         elif key is not None:
             self._latest.pop(key, None)  # something else happened: the next repeat is new
         if len(self._open) >= CHUNK:
-            self._sealed.append(tuple(self._open))
-            self._open = []
-            self._trim()
+            self.seal()
         return seq
+
+    def seal(self) -> None:
+        """Close the open chunk (it is full): it never changes again."""
+        self._sealed.append(tuple(self._open))
+        self._open = []
+        self._trim()
 
     def _trim(self) -> None:
         while self._next - self.first > self.limit and self._sealed:
