@@ -50,11 +50,32 @@ def _instance_arn(cp: ControlPlane, ref: str) -> str:
     raise errors.EcsEduError(f"inject: no container instance {ref!r}")
 
 
+#: The target each fault needs, and what else it takes.
+TARGETS = {
+    "container_exit": ("task", ("container", "exit_code")),
+    "oom": ("task", ("container", "exit_code")),
+    "agent_disconnect": ("instance", ("duration",)),
+    "agent_reconnect": ("instance", ()),
+    "instance_lost": ("instance", ()),
+}
+
+
 def inject(cp: ControlPlane, fault: str, **target: Any) -> dict[str, Any]:
     store = cp.store
     if fault not in FAULTS:
-        raise errors.EcsEduError(
+        raise errors.UsageError(
             f"inject: unknown fault {fault!r}; choose one of {', '.join(FAULTS)}"
+        )
+    needed, optional = TARGETS[fault]
+    if target.get(needed) is None:
+        raise errors.UsageError(
+            f"inject({fault!r}) needs {needed}=... (an ARN or id), for example "
+            f"ecs.inject({fault!r}, {needed}=...)"
+        )
+    unknown = sorted(set(target) - {needed, *optional})
+    if unknown:
+        raise errors.UsageError(
+            f"inject({fault!r}) takes {', '.join((needed, *optional))}, not {', '.join(unknown)}"
         )
     if fault in ("container_exit", "oom"):
         task = _task(cp, str(target["task"]))

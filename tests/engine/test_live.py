@@ -559,3 +559,17 @@ def test_a_repeated_failure_still_notifies_with_its_cluster() -> None:
         assert out["failures"]
     assert len(seen) == 3  # the log folds the repeats; the feed still reports each call
     assert all(c.clusters == {"arn:aws:ecs:us-east-1:123456789012:cluster/demo"} for c in seen)
+
+
+@pytest.mark.parametrize(
+    ("fault", "target", "says"),
+    [
+        ("container_exit", {}, "needs task="),
+        ("agent_disconnect", {}, "needs instance="),
+        ("oom", {"task": "x", "instanse": "y"}, "not instanse"),
+    ],
+)
+def test_inject_names_what_is_missing(fault: str, target: dict[str, Any], says: str) -> None:
+    ecs = world()
+    with pytest.raises(ecsedu.EcsEduError, match=says):
+        ecs.inject(fault, **target)
