@@ -4,8 +4,9 @@
 priority and then by insertion order, so the same calls always replay identically. ``advance``
 runs every callback due within the window, in order, moving ``now`` to each one.
 
-``WallClock`` has the same API but lives in real time: ``advance(seconds)`` sleeps until each due
-callback (and runs a polling hook in between), which is what the Docker runtime needs.
+``WallClock`` has the same heap but lives in real time: ``now`` is the wall clock, and the engine
+runs what is due (``run_due``) from its driver thread and before every call; letting time pass is
+the engine's job (``Engine.advance``), since it must take its lock between steps.
 """
 
 from __future__ import annotations
@@ -92,32 +93,14 @@ class SimClock(Clock):
 
 
 class WallClock(Clock):
-    """Real time with the same API. ``poll`` runs between timers (e.g. to drain Docker events)."""
+    """Real time with the same heap; the engine runs its due timers (see the module docstring)."""
 
     simulated = False
 
-    def __init__(self, poll: Callback | None = None, poll_interval: float = 0.05) -> None:
+    def __init__(self) -> None:
         super().__init__(start=_time.time())
-        self.poll = poll
-        self.poll_interval = poll_interval
 
     @property
     def now(self) -> float:
         self._now = max(self._now, _time.time())
         return self._now
-
-    def sleep(self, seconds: float) -> None:
-        _time.sleep(max(0.0, seconds))
-
-    def advance(self, seconds: float) -> None:
-        end = _time.time() + max(0.0, seconds)
-        while True:
-            if self.poll is not None:
-                self.poll()
-            self.run_due(self.now)
-            remaining = end - _time.time()
-            if remaining <= 0:
-                return
-            nxt = self.peek()
-            wait = self.poll_interval if nxt is None else min(self.poll_interval, nxt - self.now)
-            self.sleep(min(max(wait, 0.0), remaining))

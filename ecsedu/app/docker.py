@@ -3,8 +3,8 @@
 Each container instance gets its own ``DockerRuntime`` (its own agent, resource budget and
 loopback address 127.0.0.N for published ports, as if each were a separate host). By default
 all instances share the local engine; ``add_instances(..., docker_host="unix:///…")`` binds
-instances to another engine. Between calls nothing moves; ``advance(seconds)`` and the waiters
-let real time pass while the agents drain Docker's events.
+instances to another engine. The engine runs by itself on the wall clock: its driver applies
+what Docker reports and runs due timers whether anyone calls or not.
 """
 
 from __future__ import annotations
@@ -92,10 +92,6 @@ def build(
         **options,
     )
 
-    def poll() -> None:
-        for agent in list(cp.store.agents.values()):
-            agent.poll()
-
     def safety_check(td: td_mod.TaskDefinition, operation: str) -> None:
         spec = base.TaskSpec(
             task_arn="",
@@ -110,5 +106,4 @@ def build(
         )
         docker_rt.check_safe(spec, allow_unsafe)
 
-    clock.poll = poll
     return cp

@@ -183,47 +183,35 @@ class Engine:
     def call(
         self, operation: str, fn: Callable[..., T], params: dict[str, Any], *, mutating: bool
     ) -> T:
-        """Run one API operation: catch up with the clock, run it, notify if it changed state.
+        """Run one API operation as ``run`` does. A state-changing call is one batch (one
+        ``Change``) even if it recorded no event; a read is none."""
 
-        A state-changing call is one batch (one ``Change``), even if it recorded no event; a
-        read is none (catching up first may be a clock batch of its own)."""
+        def once() -> T:
+            before = self.store.version
+            result = fn(self, **params)
+            if mutating and self.store.version == before:
+                self.store.touch()
+            return result
+
+        return self.run(operation, once)
+
+    def run(self, operation: str, fn: Callable[[], T]) -> T:
+        """Run ``fn`` under the lock as one batch named ``operation``, after catching up with the
+        clock (a clock batch of its own); deliver the changes afterwards, outside the lock."""
         try:
             with self.lock:
                 self._catch_up()
                 self._flush("clock")
-                before = self.store.version
                 try:
-                    result = fn(self, **params)
-                except BaseException:
+                    return fn()
+                finally:
                     self._flush(operation)
-                    raise
-                if mutating and self.store.version == before:
-                    self.store.touch()
-                self._flush(operation)
         finally:
             self._deliver()
-        return result
-
-    def run(self, operation: str, fn: Callable[[], T]) -> T:
-        """Run ``fn`` under the lock as one batch named ``operation``; deliver afterwards."""
-        with self.lock:
-            self._catch_up()
-            self._flush("clock")
-            try:
-                result = fn()
-            finally:
-                self._flush(operation)
-        self._deliver()
-        return result
 
     def read(self, fn: Callable[[], T]) -> T:
-        """Run a read under the lock, after catching up (which may itself be a clock batch)."""
-        with self.lock:
-            self._catch_up()
-            self._flush("clock")
-            result = fn()
-        self._deliver()
-        return result
+        """``run`` for a read: it changes nothing, so it makes no batch of its own."""
+        return self.run("read", fn)
 
     # ======================================================================= time
     def _catch_up(self) -> None:
@@ -241,24 +229,20 @@ class Engine:
         """Let ``seconds`` pass: instantly on the simulated clock, in real time on the wall
         clock (while the runtimes' observations keep being applied)."""
         if self.clock.simulated:
-            with self.lock:
-                self.clock.advance(seconds)
-                self._flush("clock")
-            self._deliver()
+            self.run("clock", lambda: self.clock.advance(seconds))
             return
         end = _time.monotonic() + max(0.0, seconds)
         while True:
-            with self.lock:
-                self._catch_up()
-                self._flush("clock")
-                nxt = self.clock.peek()
-                now = self.clock.now
-            self._deliver()
+            wait = min(0.05, self._until_next())  # run() catches up: timers, runtimes' news
             remaining = end - _time.monotonic()
             if remaining <= 0:
                 return
-            wait = 0.05 if nxt is None else min(0.05, max(0.0, nxt - now))
             _time.sleep(max(0.001, min(wait, remaining)))
+
+    def _until_next(self) -> float:
+        """Wall clock: catch up (one batch) and return the seconds until the next timer."""
+        nxt, now = self.run("clock", lambda: (self.clock.peek(), self.clock.now))
+        return DRIVER_IDLE if nxt is None else max(0.0, nxt - now)
 
     # ======================================================================= the change feed
     def subscribe(self, callback: Subscriber) -> Subscription:
@@ -440,16 +424,10 @@ class Engine:
     def _drive(self) -> None:
         while not self._stop.is_set():
             try:
-                with self.lock:
-                    self._catch_up()
-                    self._flush("clock")
-                    nxt = self.clock.peek()
-                    now = self.clock.now
-                self._deliver()
+                wait = min(DRIVER_IDLE, self._until_next())
             except Exception:  # never let the driver die silently with the engine alive
                 log.exception("ecsedu: the engine driver hit an error (continuing)")
-                nxt, now = None, 0.0
-            wait = DRIVER_IDLE if nxt is None else min(DRIVER_IDLE, max(0.0, nxt - now))
+                wait = DRIVER_IDLE
             self._wake.wait(wait)
             self._wake.clear()
 
@@ -459,10 +437,7 @@ class Engine:
             now = _time.monotonic()
             step, last = (now - last) * self._speed, now
             try:
-                with self.lock:
-                    self.clock.advance(step)
-                    self._flush("clock")
-                self._deliver()
+                self.run("clock", lambda: self.clock.advance(step))  # noqa: B023 (called at once)
             except Exception:
                 log.exception("ecsedu: simulated time hit an error while playing (paused)")
                 return
