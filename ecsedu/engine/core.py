@@ -164,6 +164,8 @@ class Engine:
         #: Builds the real data plane of load balancers (Docker: an HTTP proxy); None: modelled.
         self.lb_backend = lb_backend
         self.closed = False
+        #: The boto3-shaped clients of other AWS services over this engine, by name.
+        self.clients: dict[str, Any] = {}
         # the change feed
         self._subscribers: list[Subscription] = []
         self._outbox: collections.deque[tuple[list[Subscription], events_mod.Change]] = (

@@ -53,6 +53,11 @@ class Store:
     log: eventlog.EventLog = field(default_factory=eventlog.EventLog)
     service_tasks: dict[tuple[str, str], dict[str, task_mod.Task]] = field(default_factory=dict)
     explain_limit: int = placement.EXPLAIN_LIMIT
+    #: The state of controllers beyond ECS itself, by name ("scaling", "cloudwatch", "loads",
+    #: "elb"): created by each controller on first use.
+    extensions: dict[str, Any] = field(default_factory=dict)
+    #: Views of tasks as the last snapshot drew them: (task, version, view), by task ARN.
+    task_views: dict[str, tuple[Any, int, Any]] = field(default_factory=dict, repr=False)
     #: The change counter and what changed since the last ``take_changes`` (the change feed).
     version: int = 0
     dirty: Dirty = field(default_factory=lambda: Dirty())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ecsedu.engine import store as store_mod
 from ecsedu.engine.controllers import autoscaling as autoscaling_ctl
 from ecsedu.engine.controllers import loadbalancing
@@ -83,8 +85,8 @@ def _tasks(store: store_mod.Store) -> tuple[snap.TaskView, ...]:
     """Task views, reusing the view of every task whose ``version`` has not moved since the
     last snapshot (the lifecycle bumps it on every change a view shows): a quiet cluster of
     1,000 tasks costs a dictionary walk, not 1,000 new views."""
-    old: dict[str, tuple[object, int, snap.TaskView]] = store.__dict__.get("_task_views", {})
-    new: dict[str, tuple[object, int, snap.TaskView]] = {}
+    old = store.task_views
+    new: dict[str, tuple[Any, int, Any]] = {}
     out = []
     for arn, t in store.tasks.items():
         hit = old.get(arn)
@@ -92,7 +94,7 @@ def _tasks(store: store_mod.Store) -> tuple[snap.TaskView, ...]:
         view = hit[2] if fresh and hit is not None else _task(t)
         new[arn] = (t, t.version, view)
         out.append(view)
-    store.__dict__["_task_views"] = new
+    store.task_views = new
     return tuple(out)
 
 

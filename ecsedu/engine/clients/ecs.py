@@ -79,7 +79,7 @@ class EcsClient(AwsClient):
         """The client of another AWS service over the same engine (one per engine)."""
         import importlib
 
-        cache: dict[str, Any] = self.engine.__dict__.setdefault("_clients", {})
+        cache = self.engine.clients
         client = cache.get(name)
         if client is None:
             module_name, class_name = SIBLINGS[name]

@@ -112,10 +112,10 @@ class Scaling:
 
 
 def scaling(store: store_mod.Store) -> Scaling:
-    found: Scaling | None = getattr(store, "_ecsedu_scaling", None)
+    found: Scaling | None = store.extensions.get("scaling", None)
     if found is None:
         found = Scaling()
-        store._ecsedu_scaling = found  # type: ignore[attr-defined]
+        store.extensions["scaling"] = found
     return found
 
 
@@ -384,14 +384,14 @@ def scaling_view(store: store_mod.Store, svc: service_mod.Service) -> Any:
     """The service's ``ScalingView`` (None when it is not a scalable target)."""
     from ecsedu.model import snapshot as snap
 
-    state: Scaling | None = getattr(store, "_ecsedu_scaling", None)
+    state: Scaling | None = store.extensions.get("scaling", None)
     resource_id = f"service/{svc.cluster_arn.split('/', 1)[1]}/{svc.name}"
     target = state.targets.get(resource_id) if state is not None else None
     if target is None or state is None:
         if svc.min_capacity is not None and svc.max_capacity is not None:
             return snap.ScalingView(svc.min_capacity, svc.max_capacity)
         return None
-    cw: metrics_mod.CloudWatch | None = getattr(store, "_ecsedu_cloudwatch", None)
+    cw: metrics_mod.CloudWatch | None = store.extensions.get("cloudwatch", None)
     policies = [p for p in state.policies.values() if p.resource_id == resource_id]
     alarms: list[Any] = []
     names = [n for p in policies for n in p.alarms]
@@ -449,9 +449,9 @@ def dump(store: store_mod.Store) -> dict[str, Any]:
     """Autoscaling, CloudWatch and load state as JSON values (``persist.save``)."""
     from ecsedu.engine.controllers import load as load_mod
 
-    state: Scaling | None = getattr(store, "_ecsedu_scaling", None)
-    cw: metrics_mod.CloudWatch | None = getattr(store, "_ecsedu_cloudwatch", None)
-    loads: dict[str, load_mod.Load] = getattr(store, "_ecsedu_loads", {})
+    state: Scaling | None = store.extensions.get("scaling", None)
+    cw: metrics_mod.CloudWatch | None = store.extensions.get("cloudwatch", None)
+    loads: dict[str, load_mod.Load] = store.extensions.get("loads", {})
     out: dict[str, Any] = {"loads": {k: v.to_json() for k, v in loads.items()}}
     if state is not None:
         out["period"] = state.period

@@ -64,10 +64,10 @@ class Load:
 def loads(engine: Engine) -> dict[str, Load]:
     """The engine's loads by service ARN (created on first use)."""
     store = engine.store
-    found: dict[str, Load] | None = getattr(store, "_ecsedu_loads", None)
+    found: dict[str, Load] | None = store.extensions.get("loads", None)
     if found is None:
         found = {}
-        store._ecsedu_loads = found  # type: ignore[attr-defined]
+        store.extensions["loads"] = found
     return found
 
 

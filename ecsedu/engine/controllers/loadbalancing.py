@@ -732,7 +732,7 @@ class LoadBalancing:
 # ============================================================================ access
 def find(engine: Engine) -> LoadBalancing | None:
     """The engine's load balancing, or None if nobody used it yet."""
-    found: LoadBalancing | None = getattr(engine.store, "_ecsedu_elb", None)
+    found: LoadBalancing | None = engine.store.extensions.get("elb", None)
     return found
 
 
@@ -741,7 +741,7 @@ def of(engine: Engine) -> LoadBalancing:
     found = find(engine)
     if found is None:
         found = LoadBalancing(engine)
-        engine.store._ecsedu_elb = found  # type: ignore[attr-defined]
+        engine.store.extensions["elb"] = found
         engine.controllers.register(found, priority=20)
         engine.lifecycle.register_participant(lifecycle_mod.ACTIVATION, found)
         engine.lifecycle.register_participant(lifecycle_mod.DEACTIVATION, found)
@@ -878,7 +878,7 @@ def snapshot_views(store: Any) -> tuple[Any, ...]:
     """``Snapshot.load_balancers``: each load balancer with its target groups and targets."""
     from ecsedu.model import snapshot as snap
 
-    elb: LoadBalancing | None = getattr(store, "_ecsedu_elb", None)
+    elb: LoadBalancing | None = store.extensions.get("elb", None)
     if elb is None:
         return ()
     live = elb._backend.counts() if elb._backend is not None else {}

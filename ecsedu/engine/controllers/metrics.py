@@ -214,10 +214,10 @@ def _reason(alarm: Alarm, values: list[tuple[float, float]], before: str, new: s
 
 def cloudwatch(store: store_mod.Store) -> CloudWatch:
     """The engine's CloudWatch (created on first use)."""
-    found: CloudWatch | None = getattr(store, "_ecsedu_cloudwatch", None)
+    found: CloudWatch | None = store.extensions.get("cloudwatch", None)
     if found is None:
         found = CloudWatch()
-        store._ecsedu_cloudwatch = found  # type: ignore[attr-defined]
+        store.extensions["cloudwatch"] = found
     return found
 
 
@@ -304,7 +304,7 @@ def series_views(store: store_mod.Store, minutes: int = 30) -> tuple[Any, ...]:
     """``MetricSeriesView`` per ECS service metric, the last ``minutes`` datapoints."""
     from ecsedu.model import snapshot as snap
 
-    found: CloudWatch | None = getattr(store, "_ecsedu_cloudwatch", None)
+    found: CloudWatch | None = store.extensions.get("cloudwatch", None)
     if found is None:
         return ()
     out = []
