@@ -6,6 +6,9 @@ Two families, kept apart on purpose:
   subclass built from botocore's own ECS service model (``ecs.exceptions.ClientException``,
   ``InvalidParameterException``, ``ClusterNotFoundException`` ...), carrying ECS's code and its
   exact message in ``response["Error"]``.  Code that catches these here catches them on AWS.
+  A request that does not even fit botocore's model of the operation never gets that far: like
+  boto3, ecsedu raises botocore's own ``botocore.exceptions.ParamValidationError`` first
+  (``ecsedu.engine.validation.check_shape``). docs/error-texts.md says which texts are ECS's.
 * Environment trouble (no Docker, a missing image, a port taken on the host) is an
   ``EcsEduError`` with a plain-language message that names the fix::
 

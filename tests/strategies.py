@@ -230,7 +230,7 @@ def task_definition_requests(draw: st.DrawFn) -> dict[str, Any]:
         params["executionRoleArn"] = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
     if draw(st.booleans()):
         params["tags"] = [{"key": "team", "value": "blue"}]
-    if draw(st.booleans()):
+    if not fargate and draw(st.booleans()):  # Fargate takes no task placement constraints
         params["placementConstraints"] = [
             {"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t3.*"}
         ]

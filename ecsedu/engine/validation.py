@@ -1,30 +1,19 @@
-"""Request validation: the two layers ECS applies before it acts on a call.
+"""Request validation: the check boto3 makes on the client, then the rules ECS applies.
 
 1. **Shape** (``check_shape``): botocore's own ECS service model checked with
    ``botocore.validate.ParamValidator``: required members, unknown keys, Python types, ``min``.
-   boto3 runs this check on the client before sending anything, so a failure here is raised as
-   an exception that is both ``botocore.exceptions.ParamValidationError`` (what boto3 raises)
-   and ``ecs.exceptions.InvalidParameterException`` (a ``ClientError``).
+   boto3 runs this check on the client before sending anything, so a request that fails it
+   never reaches ECS: the error is botocore's ``ParamValidationError`` ("Parameter validation
+   failed:" and one line per problem), exactly what boto3 raises, not an ECS error code.
 2. **Semantics** (``check_register_task_definition``, ``check_run_task``,
    ``check_create_service``, ``check_update_service``, ``check_list_tasks``): what the ECS
-   service itself rejects: enums, name patterns, ranges and the task-definition rules of
-   ``ecs-semantics.md`` 1.4/1.5, raised as ``ClientError`` subclasses with ECS's codes and exact
-   messages (``ecsedu.errors.ecs_error``).
+   service itself rejects: enums (boto3 does not check them), name patterns, ranges, the
+   task-definition rules of ``ecs-semantics.md`` 1.4/1.5 and Fargate's rules, raised as
+   ``ClientError`` subclasses with ECS's codes and messages (``ecsedu.errors.ecs_error``).
 
-Messages are ECS's own where they are known (ecs-semantics.md 1.4, 1.5) or were observed in
-public output. Observed but not in the reference (source in a comment at the constant):
-``Fargate only supports network mode ‘awsvpc’.``, ``Links are not supported when
-networkMode=awsvpc.``, ``hostname is not supported on container when networkMode=awsvpc.``
-
-Our wording (ECS's exact text is unknown or unverified; every constant marked ``# ours``):
-enum errors (AWS's generic "1 validation error detected" form), family/name length, container
-name/image length, negative or zero container cpu/memory, memoryReservation > memory,
-invalid task memory, hostPort out of range, host-mode port mismatch, links in host/none mode,
-``none`` mode with port mappings, dependsOn on an unknown container, HEALTHY without a
-health check, health-check command and ranges, task placement constraints, RunTask count < 1,
-startedBy and group, RunTask/CreateService placement constraints and strategies,
-launchType with capacityProviderStrategy, service name, CreateService without
-desiredCount/taskDefinition, DAEMON limits, deployment percentages, negative desiredCount.
+Every message is either ECS's own, with its source next to the constant (ecs-semantics.md
+1.4/1.5, or a public thread quoting real ECS output), or ecsedu's wording for a rule whose real
+text is unknown, marked ``# our wording`` on its line. docs/error-texts.md lists both kinds.
 """
 
 from __future__ import annotations
@@ -49,7 +38,6 @@ __all__ = [
     "check_run_task",
     "check_shape",
     "check_update_service",
-    "shape_error",
 ]
 
 CLIENT = "ClientException"
@@ -67,7 +55,7 @@ MAX_PLACEMENT_CONSTRAINTS = 10
 MAX_PLACEMENT_STRATEGIES = 5
 TASK_CPU_RANGE = (128, 196608)
 
-# -- messages: ECS's own (ecs-semantics.md 1.4 / 1.5) ---------------------------------------
+# -- messages: ECS's own (ecs-semantics.md 1.4 / 1.5 unless a source is given) ---------------
 FAMILY_BLANK = "Family can not be blank."
 FAMILY_INVALID = "Family contains invalid characters."
 CONTAINERS_EMPTY = "Container list cannot be empty."
@@ -117,87 +105,117 @@ FARGATE_AWSVPC_ONLY = "Fargate only supports network mode \u2018awsvpc\u2019."
 LINKS_NOT_SUPPORTED = "Links are not supported when networkMode={mode}."  # awsvpc observed
 # https://github.com/labd/ecs-deplojo/issues/26
 HOSTNAME_AWSVPC = "hostname is not supported on container when networkMode=awsvpc."
-
-# -- messages: our wording -------------------------------------------------------------------
-ENUM_INVALID = (  # ours
-    "1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: "
-    "Member must satisfy enum value set: [{allowed}]"
+# https://github.com/aws/aws-cdk/issues/29619 (ClientException, RegisterTaskDefinition)
+FARGATE_PID_HOST = (
+    "Tasks using the Fargate launch type do not support pidMode 'host'. "
+    "The supported value for pidMode is 'task'."
 )
-FAMILY_TOO_LONG = "Family can not be longer than 255 characters."  # ours
-NAME_TOO_LONG = "Container.name can not be longer than 255 characters."  # ours
-IMAGE_TOO_LONG = "Container.image can not be longer than 255 characters."  # ours
-CONTAINER_CPU_INVALID = "Invalid 'cpu' setting for container '{name}'."  # ours
-CONTAINER_MEMORY_INVALID = "Invalid 'memory' setting for container '{name}'."  # ours
-CONTAINER_RESERVATION_INVALID = (  # ours
-    "Invalid 'memoryReservation' setting for container '{name}'."
-)
-RESERVATION_OVER_MEMORY = (  # ours
-    "Invalid setting for container '{name}'. "
-    "'memoryReservation' must be less than or equal to 'memory'."
-)
-TASK_MEMORY_INVALID = "Invalid 'memory' setting for task."  # ours
-HOST_PORT_INVALID = "Invalid 'hostPort' setting for container '{name}'."  # ours
-HOST_PORTS_MISMATCH = (  # ours, by analogy with the awsvpc text
-    "When networkMode=host, the host ports and container ports in port mappings must match."
-)
-NONE_WITH_PORTS = (  # ours
-    "Port mappings are not supported when networkMode=none. "
-    "Remove the port mappings of container '{name}'."
-)
-DEPENDENCY_UNKNOWN = (  # ours
-    "Container '{name}' depends on container '{target}', which is not in the task definition."
-)
-DEPENDENCY_SELF = "Container '{name}' can not depend on itself."  # ours
-HEALTHY_NEEDS_CHECK = (  # ours
-    "Container '{name}' depends on container '{target}' being HEALTHY, "
-    "but '{target}' has no healthCheck."
-)
-HEALTH_COMMAND = (  # ours
-    "Invalid 'healthCheck' setting for container '{name}'. "
-    "The command must start with CMD or CMD-SHELL."
-)
-HEALTH_RANGE = (  # ours
-    "Invalid 'healthCheck' setting for container '{name}'. "
-    "'{field}' must be between {low} and {high}."
-)
-TASK_CONSTRAINT_EXPRESSION = (  # ours
-    "A memberOf placement constraint requires an expression."
-)
-RUN_COUNT_UNDER_1 = "Task count must be greater than 0"  # ours
-STARTED_BY_INVALID = r"startedBy must match ^[a-zA-Z0-9\-/_]{1,128}$"  # ours
-GROUP_TOO_LONG = "group can not be longer than 255 characters."  # ours
-TOO_MANY_CONSTRAINTS = "Too many placement constraints. The maximum is 10."  # ours
-TOO_MANY_STRATEGIES = "Too many placement strategies. The maximum is 5."  # ours
-MEMBER_OF_EXPRESSION = "A memberOf placement constraint requires an expression."  # ours
-DISTINCT_NO_EXPRESSION = (  # ours
-    "A distinctInstance placement constraint can not have an expression."
-)
-SPREAD_FIELD = "A spread placement strategy requires a field."  # ours
-BINPACK_FIELD = "A binpack placement strategy field must be cpu or memory."  # ours
-LAUNCH_TYPE_AND_PROVIDERS = (  # ours
+# https://github.com/cloudposse/terraform-aws-ecs-alb-service-task/issues/174 (ClientException)
+FARGATE_SOURCE_PATH = "Fargate compatible task definitions do not support sourcePath"
+# https://github.com/aws/amazon-ecs-cli/issues/667: "ClientException:  is not a valid value for
+# pidMode. The value must be one of [task,host]" (RegisterTaskDefinition; the same form is used
+# here for every enum of RegisterTaskDefinition, the field named by its last path segment)
+ENUM_NOT_VALID = "{value} is not a valid value for {field}. The value must be one of [{allowed}]"
+# https://github.com/aws-samples/aws-cdk-examples/issues/628 (ClientException)
+TASK_CONSTRAINT_TYPE = "constraint.type '{value}' is not supported."
+# https://github.com/hashicorp/terraform/issues/11471 (InvalidParameterException)
+DISTINCT_NO_EXPRESSION = "distinctInstance expression should not be specified."
+# https://github.com/pulumi/pulumi-awsx/issues/599 ; https://github.com/terraform-linters/
+# tflint-ruleset-aws/issues/349 (InvalidParameterException)
+LAUNCH_TYPE_AND_PROVIDERS = (
     "Specifying both a launch type and capacity provider strategy is not supported. "
     "Remove one and try again."
 )
-SERVICE_NAME_INVALID = r"serviceName must match ^[a-zA-Z0-9\-_]{1,255}$"  # ours
-DESIRED_COUNT_REQUIRED = (  # ours
+# https://github.com/aws/amazon-ecs-cli/issues/1040 ; .../issues/1047 (InvalidParameterException)
+PLATFORM_VERSION_EC2 = "The platform version must be null when specifying an EC2 launch type."
+# https://github.com/kayac/ecspresso/pull/402 ; https://github.com/reproio/ecs_deploy/pull/93
+DAEMON_STRATEGY = (
+    "The daemon scheduling strategy does not support placement strategies. "
+    "Remove the placement strategy and try again"
+)
+# https://github.com/hashicorp/terraform-provider-aws/pull/4825 ;
+# https://github.com/aws/aws-cdk/issues/2209 (InvalidParameterException)
+DAEMON_MAX_PERCENT = (
+    "The daemon scheduling strategy does not support values above 100 for maximumPercent on a "
+    "deployment configuration. Change the maximumPercent value to 100, and try again"
+)
+# https://github.com/aws/containers-roadmap/issues/692 (InvalidParameterException, CreateService)
+DAEMON_PROVIDERS = (
+    "Specifying a capacity provider strategy is not supported when you create a service using "
+    "the DAEMON scheduling strategy."
+)
+
+# -- messages: our wording (ECS's exact text unknown) ----------------------------------------
+ENUM_INVALID = (  # our wording
+    "1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: "
+    "Member must satisfy enum value set: [{allowed}]"
+)
+FAMILY_TOO_LONG = "Family can not be longer than 255 characters."  # our wording
+NAME_TOO_LONG = "Container.name can not be longer than 255 characters."  # our wording
+IMAGE_TOO_LONG = "Container.image can not be longer than 255 characters."  # our wording
+CONTAINER_CPU_INVALID = "Invalid 'cpu' setting for container '{name}'."  # our wording
+CONTAINER_MEMORY_INVALID = "Invalid 'memory' setting for container '{name}'."  # our wording
+CONTAINER_RESERVATION_INVALID = (  # our wording
+    "Invalid 'memoryReservation' setting for container '{name}'."
+)
+RESERVATION_OVER_MEMORY = (  # our wording
+    "Invalid setting for container '{name}'. "
+    "'memoryReservation' must be less than or equal to 'memory'."
+)
+TASK_MEMORY_INVALID = "Invalid 'memory' setting for task."  # our wording
+HOST_PORT_INVALID = "Invalid 'hostPort' setting for container '{name}'."  # our wording
+HOST_PORTS_MISMATCH = (  # our wording, by analogy with the awsvpc text
+    "When networkMode=host, the host ports and container ports in port mappings must match."
+)
+NONE_WITH_PORTS = (  # our wording
+    "Port mappings are not supported when networkMode=none. "
+    "Remove the port mappings of container '{name}'."
+)
+DEPENDENCY_UNKNOWN = (  # our wording
+    "Container '{name}' depends on container '{target}', which is not in the task definition."
+)
+DEPENDENCY_SELF = "Container '{name}' can not depend on itself."  # our wording
+HEALTHY_NEEDS_CHECK = (  # our wording
+    "Container '{name}' depends on container '{target}' being HEALTHY, "
+    "but '{target}' has no healthCheck."
+)
+HEALTH_COMMAND = (  # our wording
+    "Invalid 'healthCheck' setting for container '{name}'. "
+    "The command must start with CMD or CMD-SHELL."
+)
+HEALTH_RANGE = (  # our wording
+    "Invalid 'healthCheck' setting for container '{name}'. "
+    "'{field}' must be between {low} and {high}."
+)
+MEMBER_OF_EXPRESSION = "A memberOf placement constraint requires an expression."  # our wording
+# Fargate's unsupported parameters (fargate-tasks-services.html lists them, not the texts):
+# our wording, modelled on the verified sourcePath text above.
+FARGATE_UNSUPPORTED = "Fargate compatible task definitions do not support {param}"  # our wording
+FARGATE_CAPABILITY = (  # our wording
+    "Fargate compatible task definitions support only the CAP_SYS_PTRACE capability to add, "
+    "not {capability}"
+)
+RUN_COUNT_UNDER_1 = "Task count must be greater than 0"  # our wording
+STARTED_BY_INVALID = r"startedBy must match ^[a-zA-Z0-9\-/_]{1,128}$"  # our wording
+GROUP_TOO_LONG = "group can not be longer than 255 characters."  # our wording
+TOO_MANY_CONSTRAINTS = "Too many placement constraints. The maximum is 10."  # our wording
+TOO_MANY_STRATEGIES = "Too many placement strategies. The maximum is 5."  # our wording
+SPREAD_FIELD = "A spread placement strategy requires a field."  # our wording
+BINPACK_FIELD = "A binpack placement strategy field must be cpu or memory."  # our wording
+SERVICE_NAME_INVALID = r"serviceName must match ^[a-zA-Z0-9\-_]{1,255}$"  # our wording
+DESIRED_COUNT_REQUIRED = (  # our wording
     "desiredCount is required when schedulingStrategy is REPLICA."
 )
-DESIRED_COUNT_NEGATIVE = "desiredCount can not be negative."  # ours
-TASK_DEFINITION_REQUIRED = (  # ours
+DESIRED_COUNT_NEGATIVE = "desiredCount can not be negative."  # our wording
+TASK_DEFINITION_REQUIRED = (  # our wording
     "TaskDefinition is required when the deployment controller is ECS."
 )
-DAEMON_STRATEGY = (  # ours
-    "The daemon scheduling strategy does not support placement strategies."
-)
-DAEMON_FARGATE = (  # ours
+DAEMON_FARGATE = (  # our wording
     "The daemon scheduling strategy is not supported with the FARGATE launch type."
 )
-MIN_HEALTHY_RANGE = "minimumHealthyPercent must be between 0 and 100."  # ours
-MAX_PERCENT_LOW = (  # ours
+MIN_HEALTHY_RANGE = "minimumHealthyPercent must be between 0 and 100."  # our wording
+MAX_PERCENT_LOW = (  # our wording
     "maximumPercent must be greater than or equal to 100 and to minimumHealthyPercent."
-)
-DAEMON_MAX_PERCENT = (  # ours
-    "The daemon scheduling strategy requires a maximumPercent of 100."
 )
 
 HEALTH_RANGES = {
@@ -209,49 +227,6 @@ HEALTH_RANGES = {
 
 
 # =============================================================================== shape layer
-@functools.lru_cache(maxsize=1)
-def _shape_error_class() -> type[ClientError]:
-    """``InvalidParameterException`` that is also a ``ParamValidationError`` (built once)."""
-    base: type[ClientError] = errors.exceptions().InvalidParameterException
-
-    def __init__(self: Any, error_response: Any, operation_name: str, report: str) -> None:
-        error = error_response.get("Error", {})
-        message = ClientError.MSG_TEMPLATE.format(
-            error_code=error.get("Code", INVALID),
-            error_message=error.get("Message", ""),
-            operation_name=operation_name,
-            retry_info="",
-        )
-        Exception.__init__(self, message)
-        self.response = error_response
-        self.operation_name = operation_name
-        self.kwargs = {"report": report}
-
-    cls = type(
-        "InvalidParameterException",
-        (base, ParamValidationError),
-        {"__init__": __init__, "__module__": __name__, "__doc__": _SHAPE_ERROR_DOC},
-    )
-    return cls
-
-
-_SHAPE_ERROR_DOC = (
-    "A request that does not fit botocore's ECS model: catch it as ClientError "
-    "(code InvalidParameterException) or as botocore's ParamValidationError."
-)
-
-
-def shape_error(operation: str, report: str) -> ClientError:
-    """The exception ``check_shape`` raises, for a validator ``report``."""
-    response: Any = {
-        "Error": {"Code": INVALID, "Message": report},
-        "ResponseMetadata": {"HTTPStatusCode": 400},
-    }
-    cls: Any = _shape_error_class()
-    error: ClientError = cls(response, operation, report)
-    return error
-
-
 @functools.cache
 def _input_shape(operation: str) -> Any:
     return errors.service_model().operation_model(operation).input_shape
@@ -260,9 +235,12 @@ def _input_shape(operation: str) -> Any:
 def check_shape(operation: str, params: Mapping[str, Any]) -> None:
     """Validate ``params`` against botocore's model of ECS ``operation`` (e.g. "RunTask").
 
+    This is the check boto3 runs on the client before it sends anything, so a request that
+    fails it never reaches ECS: the error is botocore's own, not an ECS error code.
+
     Raises:
-        ClientError: code ``InvalidParameterException``; the same object is a
-            ``botocore.exceptions.ParamValidationError``.
+        botocore.exceptions.ParamValidationError: "Parameter validation failed:" and
+            botocore's report, one line per problem.
     """
     shape = _input_shape(operation)
     try:
@@ -271,7 +249,7 @@ def check_shape(operation: str, params: Mapping[str, Any]) -> None:
     except (TypeError, ValueError, AttributeError, RecursionError) as exc:  # never leak these
         text = f"Invalid type for parameter input, value: {type(params)!r} ({exc})"
     if text:
-        raise shape_error(operation, text)
+        raise ParamValidationError(report=text)
 
 
 # =============================================================================== enum layer
@@ -291,9 +269,27 @@ def _enum_violations(shape: Any, value: Any, path: str) -> Iterator[tuple[str, A
         yield path, value, list(shape.enum)
 
 
+_PATH_INDEX = re.compile(r"\[\d+\]")
+#: The order ECS lists a field's values in, where it was observed (else botocore's order).
+_ECS_ENUM_ORDER = {"pidMode": "task,host"}  # https://github.com/aws/amazon-ecs-cli/issues/667
+
+
 def check_enums(operation: str, params: Mapping[str, Any]) -> None:
-    """Reject values outside the model's enums (botocore's validator does not check them)."""
+    """Reject values outside the model's enums: ECS does, boto3 does not check them.
+
+    RegisterTaskDefinition answers ``ClientException`` in ECS's observed form ("X is not a valid
+    value for pidMode. The value must be one of [task,host]"; a task placement constraint type
+    other than memberOf: "constraint.type 'X' is not supported."); the other operations
+    ``InvalidParameterException`` in AWS's generic validation form (our wording).
+    """
     for path, value, allowed in _enum_violations(_input_shape(operation), params, ""):
+        if operation == REGISTER:
+            field = _PATH_INDEX.sub("", path).rsplit(".", 1)[-1]
+            if re.fullmatch(r"placementConstraints\[\d+\]\.type", path):
+                raise _client(TASK_CONSTRAINT_TYPE.format(value=value))
+            listed = _ECS_ENUM_ORDER.get(field, ",".join(allowed))
+            message = ENUM_NOT_VALID.format(value=value, field=field, allowed=listed)
+            raise _client(message)
         message = ENUM_INVALID.format(value=value, path=path, allowed=", ".join(allowed))
         raise errors.ecs_error(INVALID, message, operation)
 
@@ -343,10 +339,8 @@ def check_register_task_definition(params: Mapping[str, Any]) -> None:
         raise _client(NO_ESSENTIAL)
     network_mode = str(params.get("networkMode") or "bridge")
     fargate = "FARGATE" in (params.get("requiresCompatibilities") or ())
-    if fargate and network_mode != "awsvpc":
-        raise _client(FARGATE_AWSVPC_ONLY)
-    if fargate and params.get("ipcMode") is not None:
-        raise _client(FARGATE_IPC)
+    if fargate:
+        _check_fargate_parameters(params)
     for container in containers:
         _check_container_network(container, network_mode)
         _check_container_resources(container, task_memory)
@@ -358,7 +352,7 @@ def check_register_task_definition(params: Mapping[str, Any]) -> None:
     _check_dependencies(containers)
     for constraint in _mappings(params.get("placementConstraints")):
         if not constraint.get("expression"):
-            raise _client(TASK_CONSTRAINT_EXPRESSION)
+            raise _client(MEMBER_OF_EXPRESSION)
 
 
 def _check_family(family: Any) -> None:
@@ -463,6 +457,23 @@ def _check_task_sums(
         raise _client(CPU_OVER_TASK)
 
 
+def _check_fargate_parameters(params: Mapping[str, Any]) -> None:
+    """Fargate's rules other than its task size, in the order ``td.fargate_violation`` has."""
+    violation = td.fargate_violation(params, size=False)
+    if violation is None:
+        return
+    rule, detail = violation
+    messages = {
+        td.FargateRule.NETWORK_MODE: FARGATE_AWSVPC_ONLY,
+        td.FargateRule.IPC_MODE: FARGATE_IPC,
+        td.FargateRule.PID_MODE: FARGATE_PID_HOST,
+        td.FargateRule.SOURCE_PATH: FARGATE_SOURCE_PATH,
+        td.FargateRule.UNSUPPORTED: FARGATE_UNSUPPORTED.format(param=detail),
+        td.FargateRule.CAPABILITY: FARGATE_CAPABILITY.format(capability=detail),
+    }
+    raise _client(messages[rule])
+
+
 def _check_fargate_size(task_cpu: int | None, task_memory: int | None) -> None:
     if task_cpu is None:
         raise _client(FARGATE_CPU_REQUIRED)
@@ -540,6 +551,8 @@ def _check_placement(params: Mapping[str, Any], operation: str) -> None:
             raise _invalid(BINPACK_FIELD, operation)
     if params.get("launchType") and params.get("capacityProviderStrategy"):
         raise _invalid(LAUNCH_TYPE_AND_PROVIDERS, operation)
+    if params.get("launchType") == "EC2" and params.get("platformVersion"):
+        raise _invalid(PLATFORM_VERSION_EC2, operation)
 
 
 def check_run_task(params: Mapping[str, Any]) -> None:
@@ -571,7 +584,7 @@ def _check_deployment_configuration(
     if low is not None and not 0 <= low <= 100:
         raise _invalid(MIN_HEALTHY_RANGE, operation)
     if strategy == service_mod.SchedulingStrategy.DAEMON:
-        if high is not None and high != 100:
+        if high is not None and high > 100:
             raise _invalid(DAEMON_MAX_PERCENT, operation)
         return
     if high is not None and (high < 100 or (low is not None and high < low)):
@@ -606,6 +619,8 @@ def check_create_service(params: Mapping[str, Any]) -> None:
             raise _invalid(DAEMON_STRATEGY, operation)
         if params.get("launchType") == "FARGATE":
             raise _invalid(DAEMON_FARGATE, operation)
+        if params.get("capacityProviderStrategy"):
+            raise _invalid(DAEMON_PROVIDERS, operation)
     _check_deployment_configuration(params, operation, strategy)
     _check_placement(params, operation)
 

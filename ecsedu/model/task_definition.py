@@ -35,9 +35,12 @@ from ecsedu.model import snapshot
 __all__ = [
     "ACTIVE",
     "FARGATE_MEMORY_BY_CPU",
+    "FARGATE_UNSUPPORTED_CONTAINER",
+    "FARGATE_UNSUPPORTED_LINUX",
     "INACTIVE",
     "REGISTERED_BY",
     "ContainerDefinition",
+    "FargateRule",
     "HealthCheck",
     "MountPoint",
     "PortMapping",
@@ -45,6 +48,7 @@ __all__ = [
     "TaskDefinitionStatus",
     "Volume",
     "fargate_combination_ok",
+    "fargate_violation",
     "parse_task_cpu",
     "parse_task_memory",
 ]
@@ -53,6 +57,7 @@ __all__ = [
 class TaskDefinitionStatus(str, enum.Enum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"  # deregistered
+    DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"  # DeleteTaskDefinitions (tasks may still use it)
 
 
 ACTIVE = TaskDefinitionStatus.ACTIVE
@@ -129,6 +134,114 @@ def fargate_combination_ok(cpu: int | None, memory: int | None) -> bool:
     if cpu is None or memory is None:
         return False
     return memory in FARGATE_MEMORY_BY_CPU.get(cpu, frozenset())
+
+
+class FargateRule(str, enum.Enum):
+    """A rule of "Amazon ECS task definition differences for Fargate" a definition breaks.
+
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html
+    """
+
+    NETWORK_MODE = "networkMode"  # awsvpc only
+    IPC_MODE = "ipcMode"  # not valid
+    PID_MODE = "pidMode"  # only "task"
+    SOURCE_PATH = "sourcePath"  # no host paths in volumes
+    UNSUPPORTED = "unsupported"  # a parameter Fargate does not take (detail: its name)
+    CAPABILITY = "capability"  # linuxParameters.capabilities.add beyond CAP_SYS_PTRACE
+    CPU_REQUIRED = "cpu"
+    MEMORY_REQUIRED = "memory"
+    SIZE = "size"  # not one of FARGATE_MEMORY_BY_CPU's pairs
+
+
+#: Container parameters that are not valid in Fargate tasks (``links`` is covered by awsvpc).
+FARGATE_UNSUPPORTED_CONTAINER = (
+    "disableNetworking",
+    "dnsSearchDomains",
+    "dnsServers",
+    "dockerSecurityOptions",
+    "extraHosts",
+    "privileged",
+)
+#: ``linuxParameters`` members Fargate does not support.
+FARGATE_UNSUPPORTED_LINUX = ("devices", "sharedMemorySize", "tmpfs", "maxSwap", "swappiness")
+FARGATE_CAPABILITIES = frozenset({"CAP_SYS_PTRACE"})
+
+
+def fargate_violation(
+    params: Mapping[str, Any], *, size: bool = True
+) -> tuple[FargateRule, str] | None:
+    """The first Fargate rule a ``RegisterTaskDefinition`` request breaks, or None.
+
+    Returns ``(rule, detail)``; ``detail`` names the parameter for ``UNSUPPORTED`` and the
+    capability for ``CAPABILITY``. With ``size=False`` the task cpu/memory is not looked at.
+    Reads the request only; values of the wrong type count as absent.
+    """
+    if str(params.get("networkMode") or DEFAULT_NETWORK_MODE) != "awsvpc":
+        return FargateRule.NETWORK_MODE, "networkMode"
+    if params.get("ipcMode") is not None:
+        return FargateRule.IPC_MODE, "ipcMode"
+    if params.get("pidMode") == "host":
+        return FargateRule.PID_MODE, "pidMode"
+    for volume in _dicts(params.get("volumes")):
+        host = volume.get("host")
+        if isinstance(host, Mapping) and host.get("sourcePath"):
+            return FargateRule.SOURCE_PATH, "sourcePath"
+        if volume.get("dockerVolumeConfiguration") is not None:
+            return FargateRule.UNSUPPORTED, "dockerVolumeConfiguration"
+    if _dicts(params.get("placementConstraints")):
+        return FargateRule.UNSUPPORTED, "placementConstraints"
+    for container in _dicts(params.get("containerDefinitions")):
+        found = _fargate_container_violation(container)
+        if found is not None:
+            return found
+    if size:
+        cpu = _parsed(params.get("cpu"), parse_task_cpu)
+        memory = _parsed(params.get("memory"), parse_task_memory)
+        if cpu is None:
+            return FargateRule.CPU_REQUIRED, "cpu"
+        if memory is None:
+            return FargateRule.MEMORY_REQUIRED, "memory"
+        if not fargate_combination_ok(cpu, memory):
+            return FargateRule.SIZE, "cpu"
+    return None
+
+
+def _fargate_container_violation(container: Mapping[str, Any]) -> tuple[FargateRule, str] | None:
+    for name in FARGATE_UNSUPPORTED_CONTAINER:
+        value = container.get(name)
+        if value not in (None, False, [], {}):
+            return FargateRule.UNSUPPORTED, name
+    for requirement in _dicts(container.get("resourceRequirements")):
+        if requirement.get("type") == "GPU":
+            return FargateRule.UNSUPPORTED, "gpu"
+    linux = container.get("linuxParameters")
+    if not isinstance(linux, Mapping):
+        return None
+    for name in FARGATE_UNSUPPORTED_LINUX:
+        if linux.get(name) not in (None, [], {}):
+            return FargateRule.UNSUPPORTED, name
+    capabilities = linux.get("capabilities")
+    added = capabilities.get("add") if isinstance(capabilities, Mapping) else None
+    for capability in added if isinstance(added, list | tuple) else ():
+        if capability not in FARGATE_CAPABILITIES:
+            return FargateRule.CAPABILITY, str(capability)
+    return None
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list | tuple):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def _parsed(value: Any, parse: Any) -> int | None:
+    if value is None or isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        result: int = parse(value)
+    except ValueError:
+        return None
+    return result
 
 
 @dataclass(frozen=True)
@@ -450,25 +563,20 @@ def _volume(v: Mapping[str, Any]) -> Volume:
     return Volume(name=str(v.get("name", "")), host_source_path=source)
 
 
-def _compatibilities(
-    network_mode: str, task_cpu: int | None, task_memory: int | None, params: Mapping[str, Any]
-) -> list[str]:
+def _compatibilities(network_mode: str, params: Mapping[str, Any]) -> list[str]:
     """ECS's ``compatibilities``: where this definition could run.
 
     EC2/bridge definitions come back as ``["EXTERNAL", "EC2"]``; ECS Anywhere (EXTERNAL) has no
-    awsvpc, and Fargate needs awsvpc, a valid task cpu/memory pair and no host IPC/PID sharing.
+    awsvpc; ``FARGATE`` is added when the definition passes every Fargate rule
+    (``fargate_violation``): awsvpc, a valid task cpu/memory pair, no host IPC/PID sharing, no
+    host paths, no privileged containers ... (Fargate definitions come back as
+    ``["EC2", "FARGATE"]``).
     """
     result: list[str] = []
     if network_mode != "awsvpc":
         result.append("EXTERNAL")
     result.append("EC2")
-    fargate_ok = (
-        network_mode == "awsvpc"
-        and fargate_combination_ok(task_cpu, task_memory)
-        and params.get("ipcMode") is None
-        and params.get("pidMode") != "host"
-    )
-    if fargate_ok:
+    if fargate_violation(params) is None:
         result.append("FARGATE")
     return result
 
@@ -526,7 +634,7 @@ def _document(
     doc["status"] = ACTIVE.value
     doc["requiresAttributes"] = _requires_attributes(params, network_mode, containers)
     doc["placementConstraints"] = copy.deepcopy(list(params.get("placementConstraints") or []))
-    doc["compatibilities"] = _compatibilities(network_mode, task_cpu, task_memory, params)
+    doc["compatibilities"] = _compatibilities(network_mode, params)
     if params.get("requiresCompatibilities"):
         doc["requiresCompatibilities"] = list(params["requiresCompatibilities"])
     if task_cpu is not None:

@@ -4,8 +4,10 @@ Requests are drawn from botocore's own input shapes (so most are well-formed, wi
 ARNs that exist or not), then often damaged (a required key dropped, a value replaced by
 arbitrary JSON, an unknown key added). Whatever comes in:
 
-* the call returns, or raises a botocore ``ClientError`` whose code ECS models for that
-  operation and whose message is not empty -- never another exception;
+* the call returns; or, for a request botocore's model rejects, raises botocore's
+  ``ParamValidationError`` (what boto3 raises before sending); or, for one it accepts, raises a
+  botocore ``ClientError`` whose code ECS models for that operation and whose message is not
+  empty -- never another exception;
 * a failed call leaves ``ecs.snapshot()``, every describe output and the event log as they were;
 * after a call that succeeded, time can pass (agents and schedulers act) without an error.
 
@@ -20,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import botocore
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
+from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,9 +95,17 @@ class World:
                 for i in range(0, len(tasks), 100)
             ],
             ecs.describe_services(cluster=C, services=["s", "ghost"], include=["TAGS"]),
-            [ecs.describe_task_definition(taskDefinition=r) for r in ("web:1", "web:2", "vpc")],
+            [_task_definition(ecs, r) for r in ("web:1", "web:2", "vpc")],
             ecs.list_tags_for_resource(resourceArn=f"{ARN}cluster/{C}"),
         )
+
+
+def _task_definition(ecs: Any, ref: str) -> Any:
+    """A revision as described, or the error once it is gone (DeleteTaskDefinitions)."""
+    try:
+        return ecs.describe_task_definition(taskDefinition=ref)
+    except ClientError as error:
+        return error.response["Error"]
 
 
 # -- requests from botocore's shapes -----------------------------------------------------------
@@ -281,15 +292,24 @@ def test_any_request_succeeds_or_fails_cleanly(call: tuple[str, dict[str, Any]])
     world = World()
     method = getattr(world.ecs, botocore.xform_name(operation))
     before = world.observe()
+    shape = MODEL.operation_model(operation).input_shape
+    malformed = shape is not None and ParamValidator().validate(params, shape).has_errors()
     try:
         method(**params)
+    except ParamValidationError as error:  # boto3's client-side check
+        assert malformed, (operation, error)
+        assert str(error).startswith("Parameter validation failed:\n")
+        assert world.observe() == before, f"{operation} failed but changed the state"
+        return
     except ClientError as error:  # anything else propagates and fails the test
+        assert not malformed, (operation, params, error)
         code = error.response["Error"]["Code"]
         assert code in modelled_codes(operation), (code, error)
         assert error.response["Error"]["Message"].strip()
         assert error.operation_name == operation
         assert world.observe() == before, f"{operation} failed but changed the state"
         return
+    assert not malformed, f"{operation} accepted what botocore's model rejects: {params}"
     world.ecs.advance(120)  # whatever was accepted, the engine can live with it
     world.observe()
 

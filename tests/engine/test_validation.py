@@ -65,35 +65,57 @@ def error_of(call: Callable[[], None]) -> ClientError:
         ),
     ],
 )
-def test_shape_errors_are_client_errors_and_param_validation_errors(
+def test_shape_errors_are_botocores_param_validation_error(
     params: dict[str, Any], message: str
 ) -> None:
-    error = error_of(lambda: validation.check_shape("RegisterTaskDefinition", params))
-    assert isinstance(error, ParamValidationError)
-    assert isinstance(error, errors.exceptions().InvalidParameterException)
-    assert error.response["Error"] == {"Code": INVALID, "Message": message}
-    assert str(error) == (
-        "An error occurred (InvalidParameterException) when calling the "
-        f"RegisterTaskDefinition operation: {message}"
-    )
+    """What boto3 raises before sending: botocore's ParamValidationError, not an ECS error."""
+    with pytest.raises(ParamValidationError) as info:
+        validation.check_shape("RegisterTaskDefinition", params)
+    error = info.value
+    assert type(error) is ParamValidationError
+    assert not isinstance(error, ClientError)
+    assert str(error) == f"Parameter validation failed:\n{message}"
     assert error.kwargs == {"report": message}
 
 
 def test_shape_error_lists_every_problem() -> None:
     params = {"containerDefinitions": [{"mem": 1}]}
-    error = error_of(lambda: validation.check_shape("RegisterTaskDefinition", params))
-    lines = error.response["Error"]["Message"].splitlines()
-    assert lines[0] == 'Missing required parameter in input: "family"'
-    assert lines[1].startswith(
+    with pytest.raises(ParamValidationError) as info:
+        validation.check_shape("RegisterTaskDefinition", params)
+    lines = str(info.value).splitlines()
+    assert lines[0] == "Parameter validation failed:"
+    assert lines[1] == 'Missing required parameter in input: "family"'
+    assert lines[2].startswith(
         'Unknown parameter in containerDefinitions[0]: "mem", must be one of'
     )
 
 
-def test_shape_error_is_caught_by_botos_except_clauses() -> None:
+def test_shape_error_is_what_a_real_boto3_client_raises() -> None:
+    """The same request to a real boto3 client (never sent: validation fails first)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    client = session.create_client(
+        "ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    params: dict[str, Any] = {"count": 1}
+    with pytest.raises(ParamValidationError) as real:
+        client.run_task(**params)
+    with pytest.raises(ParamValidationError) as ours:
+        validation.check_shape("RunTask", params)
+    assert str(ours.value) == str(real.value)
+
+
+def test_the_client_raises_shape_errors_before_any_call() -> None:
+    import ecsedu
+
+    ecs = ecsedu.connect()
+    before = ecs.snapshot()
     with pytest.raises(ParamValidationError):
-        validation.check_shape("RunTask", {"count": 1})
-    with pytest.raises(errors.exceptions().InvalidParameterException):
-        validation.check_shape("RunTask", {"count": 1})
+        ecs.create_cluster(clusterName=5)
+    with pytest.raises(ParamValidationError):
+        ecs.register_task_definition(family="web", containerDefinitions=[{"mem": 1}])
+    assert ecs.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -307,6 +329,104 @@ REGISTER_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "Fargate only supports network mode \u2018awsvpc\u2019.",
     ),
     (
+        "fargate-pid-host",
+        fargate(pidMode="host"),
+        CLIENT,
+        "Tasks using the Fargate launch type do not support pidMode 'host'. "
+        "The supported value for pidMode is 'task'.",
+    ),
+    (
+        "fargate-host-volume",
+        fargate(volumes=[{"name": "logs", "host": {"sourcePath": "/var/log"}}]),
+        CLIENT,
+        "Fargate compatible task definitions do not support sourcePath",
+    ),
+    (
+        "fargate-links",
+        fargate(
+            containerDefinitions=[
+                {"name": "web", "image": "nginx:1.25", "links": ["db"]},
+                {"name": "db", "image": "postgres:16", "essential": False},
+            ]
+        ),
+        CLIENT,
+        "Links are not supported when networkMode=awsvpc.",
+    ),
+    (
+        "fargate-host-port",
+        fargate(
+            containerDefinitions=[
+                {
+                    "name": "web",
+                    "image": "nginx:1.25",
+                    "portMappings": [{"containerPort": 80, "hostPort": 8080}],
+                }
+            ]
+        ),
+        CLIENT,
+        "When networkMode=awsvpc, the host ports and container ports in port mappings must match.",
+    ),
+    (
+        "pid-mode-enum",
+        request(pidMode="container"),
+        CLIENT,
+        "container is not a valid value for pidMode. The value must be one of [task,host]",
+    ),
+    (
+        "task-constraint-distinct",
+        request(placementConstraints=[{"type": "distinctInstance"}]),
+        CLIENT,
+        "constraint.type 'distinctInstance' is not supported.",
+    ),
+    # our wording, modelled on the sourcePath text
+    (
+        "fargate-privileged",
+        fargate(containerDefinitions=[{"name": "web", "image": "nginx", "privileged": True}]),
+        CLIENT,
+        "Fargate compatible task definitions do not support privileged",
+    ),
+    (
+        "fargate-devices",
+        fargate(
+            containerDefinitions=[
+                {
+                    "name": "web",
+                    "image": "nginx",
+                    "linuxParameters": {"devices": [{"hostPath": "/dev/fuse"}]},
+                }
+            ]
+        ),
+        CLIENT,
+        "Fargate compatible task definitions do not support devices",
+    ),
+    (
+        "fargate-capability",
+        fargate(
+            containerDefinitions=[
+                {
+                    "name": "web",
+                    "image": "nginx",
+                    "linuxParameters": {"capabilities": {"add": ["SYS_ADMIN"]}},
+                }
+            ]
+        ),
+        CLIENT,
+        "Fargate compatible task definitions support only the CAP_SYS_PTRACE capability to "
+        "add, not SYS_ADMIN",
+    ),
+    (
+        "fargate-docker-volume",
+        fargate(volumes=[{"name": "v", "dockerVolumeConfiguration": {"scope": "task"}}]),
+        CLIENT,
+        "Fargate compatible task definitions do not support dockerVolumeConfiguration",
+    ),
+    (
+        "fargate-task-constraints",
+        fargate(placementConstraints=[{"type": "memberOf", "expression": "attribute:x == y"}]),
+        CLIENT,
+        "Fargate compatible task definitions do not support placementConstraints",
+    ),
+    (
         "links-awsvpc",
         request(networkMode="awsvpc", containerDefinitions=[container(links=["db"])]),
         CLIENT,
@@ -322,9 +442,9 @@ REGISTER_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "network-mode-enum",
         request(networkMode="nat"),
-        INVALID,
-        "1 validation error detected: Value 'nat' at 'networkMode' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [bridge, host, awsvpc, none]",
+        CLIENT,
+        "nat is not a valid value for networkMode. The value must be one of "
+        "[bridge,host,awsvpc,none]",
     ),
     (
         "protocol-enum",
@@ -333,10 +453,8 @@ REGISTER_CASES: list[tuple[str, dict[str, Any], str, str]] = [
                 container(portMappings=[{"containerPort": 80, "protocol": "sctp"}])
             ]
         ),
-        INVALID,
-        "1 validation error detected: Value 'sctp' at "
-        "'containerDefinitions[0].portMappings[0].protocol' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [tcp, udp]",
+        CLIENT,
+        "sctp is not a valid value for protocol. The value must be one of [tcp,udp]",
     ),
     (
         "condition-enum",
@@ -346,10 +464,9 @@ REGISTER_CASES: list[tuple[str, dict[str, Any], str, str]] = [
                 container("b", dependsOn=[{"containerName": "a", "condition": "READY"}]),
             ]
         ),
-        INVALID,
-        "1 validation error detected: Value 'READY' at "
-        "'containerDefinitions[1].dependsOn[0].condition' failed to satisfy constraint: "
-        "Member must satisfy enum value set: [START, COMPLETE, SUCCESS, HEALTHY]",
+        CLIENT,
+        "READY is not a valid value for condition. The value must be one of "
+        "[START,COMPLETE,SUCCESS,HEALTHY]",
     ),
     (
         "family-too-long",
@@ -508,6 +625,25 @@ def test_register_task_definition_rules(params: dict[str, Any], code: str, messa
         pytest.param(request(family="a" * 255), id="family-255"),
         pytest.param(fargate(), id="fargate-256-512"),
         pytest.param(fargate(cpu="1 vCPU", memory="8GB"), id="fargate-units"),
+        pytest.param(fargate(pidMode="task"), id="fargate-pid-task"),
+        pytest.param(
+            fargate(
+                containerDefinitions=[
+                    {
+                        "name": "web",
+                        "image": "nginx",
+                        "privileged": False,
+                        "portMappings": [{"containerPort": 80, "hostPort": 80}],
+                        "linuxParameters": {
+                            "capabilities": {"add": ["CAP_SYS_PTRACE"], "drop": ["ALL"]},
+                            "initProcessEnabled": True,
+                        },
+                    }
+                ],
+                volumes=[{"name": "scratch"}],
+            ),
+            id="fargate-what-fargate-allows",
+        ),
         pytest.param(
             request(memory="512", containerDefinitions=[{"name": "web", "image": "x"}]),
             id="task-memory-only",
@@ -654,7 +790,7 @@ OTHER_CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
         "RunTask",
         run(placementConstraints=[{"type": "distinctInstance", "expression": "x"}]),
         INVALID,
-        "A distinctInstance placement constraint can not have an expression.",
+        "distinctInstance expression should not be specified.",
     ),
     (
         "strategies-6",
@@ -759,7 +895,28 @@ OTHER_CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
             "deploymentConfiguration": {"maximumPercent": 200},
         },
         INVALID,
-        "The daemon scheduling strategy requires a maximumPercent of 100.",
+        "The daemon scheduling strategy does not support values above 100 for maximumPercent "
+        "on a deployment configuration. Change the maximumPercent value to 100, and try again",
+    ),
+    (
+        "daemon-providers",
+        "CreateService",
+        {
+            "serviceName": "agent",
+            "taskDefinition": "agent",
+            "schedulingStrategy": "DAEMON",
+            "capacityProviderStrategy": [{"capacityProvider": "cp", "weight": 1}],
+        },
+        INVALID,
+        "Specifying a capacity provider strategy is not supported when you create a service "
+        "using the DAEMON scheduling strategy.",
+    ),
+    (
+        "platform-version-on-ec2",
+        "RunTask",
+        run(launchType="EC2", platformVersion="LATEST"),
+        INVALID,
+        "The platform version must be null when specifying an EC2 launch type.",
     ),
     (
         "daemon-strategy",
@@ -771,7 +928,8 @@ OTHER_CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
             "placementStrategy": [{"type": "random"}],
         },
         INVALID,
-        "The daemon scheduling strategy does not support placement strategies.",
+        "The daemon scheduling strategy does not support placement strategies. "
+        "Remove the placement strategy and try again",
     ),
     (
         "daemon-fargate",
@@ -891,3 +1049,55 @@ def test_update_service_of_a_daemon_refuses_a_desired_count() -> None:
     error = error_of(lambda: validation.check_update_service(params, scheduling_strategy="DAEMON"))
     assert error.response["Error"] == {"Code": INVALID, "Message": DAEMON_TEXT}
     validation.check_update_service(params, scheduling_strategy="REPLICA")
+
+
+# -- compatibilities -------------------------------------------------------------------------
+def _registered(params: dict[str, Any]) -> dict[str, Any]:
+    from ecsedu.model.task_definition import TaskDefinition
+
+    validation.check_shape("RegisterTaskDefinition", params)
+    validation.check_register_task_definition(params)
+    arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1"
+    doc: dict[str, Any] = TaskDefinition.from_request(
+        params, arn=arn, revision=1, registered_at=0.0
+    ).document
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("params", "compatibilities"),
+    [
+        pytest.param(fargate(), ["EC2", "FARGATE"], id="fargate"),
+        pytest.param(request(), ["EXTERNAL", "EC2"], id="bridge"),
+        pytest.param(
+            request(networkMode="awsvpc", cpu="256", memory="512"), ["EC2", "FARGATE"], id="fits"
+        ),
+        pytest.param(
+            request(networkMode="awsvpc", cpu="256", memory="4096"), ["EC2"], id="size-not-fargate"
+        ),
+        pytest.param(
+            request(
+                networkMode="awsvpc",
+                cpu="256",
+                memory="512",
+                containerDefinitions=[container(privileged=True)],
+            ),
+            ["EC2"],
+            id="privileged-not-fargate",
+        ),
+        pytest.param(
+            request(
+                networkMode="awsvpc",
+                cpu="256",
+                memory="512",
+                volumes=[{"name": "v", "host": {"sourcePath": "/data"}}],
+            ),
+            ["EC2"],
+            id="host-path-not-fargate",
+        ),
+    ],
+)
+def test_compatibilities_list_fargate_only_when_every_fargate_rule_holds(
+    params: dict[str, Any], compatibilities: list[str]
+) -> None:
+    assert _registered(params)["compatibilities"] == compatibilities

@@ -311,3 +311,96 @@ def test_fargate_combinations() -> None:
     assert not td.fargate_combination_ok(256, 4096)
     assert not td.fargate_combination_ok(8192, 18432)  # 8 vCPU goes in 4 GB steps
     assert not td.fargate_combination_ok(None, 512)
+
+
+def _fargate(**extra: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "family": "web",
+        "networkMode": "awsvpc",
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [{"name": "web", "image": "nginx"}],
+    }
+    params.update(extra)
+    return params
+
+
+def _with_container(**fields: Any) -> dict[str, Any]:
+    return _fargate(containerDefinitions=[{"name": "web", "image": "nginx", **fields}])
+
+
+@pytest.mark.parametrize(
+    ("params", "violation"),
+    [
+        (_fargate(), None),
+        (_fargate(networkMode="bridge"), (td.FargateRule.NETWORK_MODE, "networkMode")),
+        (_fargate(networkMode=None), (td.FargateRule.NETWORK_MODE, "networkMode")),
+        (_fargate(ipcMode="none"), (td.FargateRule.IPC_MODE, "ipcMode")),
+        (_fargate(pidMode="host"), (td.FargateRule.PID_MODE, "pidMode")),
+        (_fargate(pidMode="task"), None),
+        (
+            _fargate(volumes=[{"name": "v", "host": {"sourcePath": "/data"}}]),
+            (td.FargateRule.SOURCE_PATH, "sourcePath"),
+        ),
+        (_fargate(volumes=[{"name": "v", "host": {}}]), None),  # a bind mount without a path
+        (
+            _fargate(volumes=[{"name": "v", "dockerVolumeConfiguration": {}}]),
+            (td.FargateRule.UNSUPPORTED, "dockerVolumeConfiguration"),
+        ),
+        (
+            _fargate(placementConstraints=[{"type": "memberOf", "expression": "x"}]),
+            (td.FargateRule.UNSUPPORTED, "placementConstraints"),
+        ),
+        (_with_container(privileged=True), (td.FargateRule.UNSUPPORTED, "privileged")),
+        (_with_container(privileged=False), None),
+        (_with_container(dnsServers=["1.1.1.1"]), (td.FargateRule.UNSUPPORTED, "dnsServers")),
+        (
+            _with_container(resourceRequirements=[{"type": "GPU", "value": "1"}]),
+            (td.FargateRule.UNSUPPORTED, "gpu"),
+        ),
+        (
+            _with_container(linuxParameters={"sharedMemorySize": 64}),
+            (td.FargateRule.UNSUPPORTED, "sharedMemorySize"),
+        ),
+        (
+            _with_container(linuxParameters={"capabilities": {"add": ["NET_ADMIN"]}}),
+            (td.FargateRule.CAPABILITY, "NET_ADMIN"),
+        ),
+        (_with_container(linuxParameters={"capabilities": {"add": ["CAP_SYS_PTRACE"]}}), None),
+        (_fargate(cpu=None), (td.FargateRule.CPU_REQUIRED, "cpu")),
+        (_fargate(memory=None), (td.FargateRule.MEMORY_REQUIRED, "memory")),
+        (_fargate(memory="4GB"), (td.FargateRule.SIZE, "cpu")),
+        (_fargate(cpu="0.25 vCPU", memory="1GB"), None),
+        (_fargate(cpu="a lot"), (td.FargateRule.CPU_REQUIRED, "cpu")),  # unreadable: absent
+    ],
+)
+def test_fargate_violation(params: dict[str, Any], violation: tuple[Any, str] | None) -> None:
+    params = {k: v for k, v in params.items() if v is not None}
+    assert td.fargate_violation(params) == violation
+
+
+def test_fargate_violation_without_size_ignores_cpu_and_memory() -> None:
+    assert td.fargate_violation({"networkMode": "awsvpc"}, size=False) is None
+    assert td.fargate_violation({"networkMode": "awsvpc"}) == (td.FargateRule.CPU_REQUIRED, "cpu")
+
+
+@pytest.mark.parametrize(
+    ("params", "compatibilities"),
+    [
+        (_fargate(), ["EC2", "FARGATE"]),
+        (_fargate(networkMode="bridge"), ["EXTERNAL", "EC2"]),
+        (_fargate(memory="4096"), ["EC2"]),
+        (_with_container(privileged=True), ["EC2"]),
+    ],
+)
+def test_compatibilities_follow_fargate_rules(
+    params: dict[str, Any], compatibilities: list[str]
+) -> None:
+    definition = td.TaskDefinition.from_request(
+        params,
+        arn="arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+        revision=1,
+        registered_at=0.0,
+    )
+    assert definition.compatibilities == tuple(compatibilities)
+    assert definition.document["compatibilities"] == compatibilities

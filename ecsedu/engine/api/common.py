@@ -62,11 +62,11 @@ def page(items: list[Any], params: dict[str, Any], key: str, operation: str) -> 
         except (ValueError, UnicodeDecodeError):
             raise errors.ecs_error(
                 "InvalidParameterException", "Invalid nextToken.", operation
-            ) from None
+            ) from None  # our wording
     if not 1 <= int(limit) <= 100:
         raise errors.ecs_error(
             "InvalidParameterException", "maxResults must be between 1 and 100.", operation
-        )
+        )  # our wording
     chunk = items[start : start + int(limit)]
     out: dict[str, Any] = {key: chunk}
     if start + int(limit) < len(items):
