@@ -69,6 +69,7 @@ def app_pair(ecs: Connection, family: str = "app") -> None:
 
 
 def _single(ecs: Connection, family: str, image: str, cpu: int = 256, memory: int = 256) -> None:
+    ecs.add_image(image)  # ecsedu/api, ecsedu/cache: made-up images the simulated runtime can pull
     ecs.register_task_definition(
         family=family,
         containerDefinitions=[

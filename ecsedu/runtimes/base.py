@@ -98,8 +98,12 @@ class ContainerEvent:
 
     ``state`` is the container's new state. For STOPPED, ``exit_code`` and ``reason`` say why
     (``reason`` follows ECS wording, e.g. ``OutOfMemoryError: Container killed due to memory
-    usage``). ``bindings`` carries the real host ports once RUNNING. ``health`` is HEALTHY,
-    UNHEALTHY or UNKNOWN.
+    usage``; 143 is a process ended by SIGTERM, 137 one killed). A container that never started
+    has ``start_failed`` and, on the one that failed, an ECS start error as ``reason``
+    (``CannotPullContainerError: ...``, ``CannotCreateContainerError: ...``,
+    ``CannotStartContainerError: ...``), which becomes the task's ``stoppedReason``.
+    ``bindings`` carries the real host ports once RUNNING. ``health`` is HEALTHY, UNHEALTHY or
+    UNKNOWN.
     """
 
     task_arn: str
@@ -113,6 +117,7 @@ class ContainerEvent:
     health: str | None = None
     runtime_id: str | None = None
     start_failed: bool = False  # the container never started (CannotStartContainerError ...)
+    image_digest: str | None = None  # the image's digest (``sha256:...``), on RUNNING
 
 
 class Runtime:
@@ -165,6 +170,10 @@ class Runtime:
         real one looks at reality instead. Returns container name → state as found.
         """
         return self.list_tasks().get(spec.task_arn, {})
+
+    def healthy(self) -> bool:
+        """Whether the container runtime answers (the instance's CONTAINER_RUNTIME health)."""
+        return True
 
     def usage(self, task_arn: str) -> tuple[float, int] | None:
         """A task's real resource use: (CPU seconds consumed so far, memory bytes in use),

@@ -1,24 +1,35 @@
 """The simulated runtime: containers that live on the engine's simulated clock.
 
 It is a peer of the Docker runtime, not a mock: it implements the same ``Runtime`` interface and
-behaves like a small Docker engine with scripted durations. Pulling an image takes a few
-seconds the first time an instance sees it, starting a container takes half a second, a stop
-sends SIGTERM and the container exits a moment later. Dynamic host ports come from the
-ephemeral range, one instance at a time. Demo images behave like their Docker builds:
-``ecsedu/crashy`` exits with ``EXIT_CODE`` after ``EXIT_AFTER`` seconds. Containers with a health
-check turn HEALTHY after their first interval.
+behaves like a small Docker engine. Pulling an image takes a few seconds the first time an
+instance sees it (a fraction of a second once it has it), starting a container takes under a
+second, a stop sends SIGTERM and the container exits a moment later with code 143 (128 + 15, as
+a process ended by SIGTERM does), or is killed with code 137 (128 + 9) when it ignores SIGTERM
+(``IGNORE_SIGTERM=1`` in a demo image's environment) or outlasts the stop timeout. Durations are
+drawn from ranges (``SimTimings``) with the engine's seeded ``runtime`` random stream, so a seed
+still replays the same run.
 
-Everything is deterministic: the same calls at the same simulated times give the same events.
+Images come from a registry (``registry.ImageRegistry``: the demo images, a catalogue of common
+public images, and the ones the learner adds); any other image fails its task with
+``CannotPullContainerError``, in the words of a Docker daemon's failed pull. Dynamic host ports
+come from the ephemeral range, one instance at a time. Demo images behave like their Docker
+builds: ``ecsedu/crashy`` exits with ``EXIT_CODE`` after ``EXIT_AFTER`` seconds. Containers with a
+health check turn HEALTHY after their first interval.
+
+Everything is deterministic: the same seed and the same calls at the same simulated times give the
+same events.
 """
 
 from __future__ import annotations
 
 import functools
+import random
 from dataclasses import dataclass, field
 
 from ecsedu import clock as clock_mod
 from ecsedu.model import task as task_mod
 from ecsedu.runtimes import base
+from ecsedu.runtimes import registry as registry_mod
 
 __all__ = ["SimTimings", "SimulatedRuntime"]
 
@@ -26,14 +37,27 @@ EPHEMERAL_START = 32768
 EPHEMERAL_END = 60999
 
 
+SIGTERM_EXIT = 143  # 128 + SIGTERM: the process ended on ``docker stop``'s SIGTERM
+SIGKILL_EXIT = 137  # 128 + SIGKILL: killed (after the stop timeout, docker kill, OOM)
+
+Range = tuple[float, float]
+
+
 @dataclass(frozen=True)
 class SimTimings:
-    """How long simulated steps take, in seconds."""
+    """How long simulated steps take: (low, high) seconds, drawn uniformly per step.
 
-    pull: float = 2.0  # first pull of an image on an instance
-    cached_pull: float = 0.2  # image already present
-    start: float = 0.5  # docker start
-    graceful_exit: float = 1.0  # time from SIGTERM to exit
+    The ranges follow what an ECS container instance shows: pulling an image of a few hundred MB
+    takes seconds (the demo images are a megabyte: about one), a cached image is checked in a
+    fraction of a second, ``docker start`` takes under a second, and an application that handles
+    SIGTERM exits within a second.
+    """
+
+    pull: Range = (2.0, 6.0)  # first pull of a public image on an instance
+    demo_pull: Range = (1.0, 2.0)  # first pull of a (tiny) demo image
+    cached_pull: Range = (0.1, 0.3)  # image already present on the instance
+    start: Range = (0.3, 0.5)  # docker create + start
+    graceful_exit: Range = (0.2, 1.0)  # time from SIGTERM to exit
     health_interval_cap: float = 5.0  # first health check result after min(interval, cap)
 
 
@@ -47,6 +71,13 @@ class _SimContainer:
     health: task_mod.HealthStatus = task_mod.HealthStatus.UNKNOWN
     exit_code: int | None = None
     waiting: bool = False  # pulled, waiting for its dependsOn conditions
+    digest: str | None = None  # the pulled image's digest
+
+    @property
+    def ignores_sigterm(self) -> bool:
+        """A demo image run with ``IGNORE_SIGTERM=1`` ignores SIGTERM (as a shell that is PID 1
+        with no handler does): only the SIGKILL after the stop timeout ends it."""
+        return dict(self.spec.environment).get("IGNORE_SIGTERM", "") not in ("", "0")
 
 
 class SimulatedRuntime(base.Runtime):
@@ -60,35 +91,73 @@ class SimulatedRuntime(base.Runtime):
         *,
         address: str = "127.0.0.1",
         timings: SimTimings | None = None,
+        rng: random.Random | None = None,
+        registry: registry_mod.ImageRegistry | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock
         self.address = address
         self.timings = timings or SimTimings()
+        #: The engine's ``runtime`` stream (shared by its instances): every duration is drawn here.
+        self.rng = rng if rng is not None else random.Random(0)
+        self.registry = registry if registry is not None else registry_mod.ImageRegistry()
         self.images: set[str] = set()
         self.containers: dict[str, dict[str, _SimContainer]] = {}
         self.queue: list[base.ContainerEvent] = []
         self.used_ports: set[tuple[int, str]] = set()
         self._wake_pending = False
 
+    def _draw(self, span: Range) -> float:
+        low, high = span
+        return low + (high - low) * self.rng.random()  # rng.uniform, without its call
+
+    def _pull_time(self, image: str) -> float:
+        t = self.timings
+        if image in self.images:
+            return self._draw(t.cached_pull)
+        return self._draw(t.demo_pull if self.registry.is_demo(image) else t.pull)
+
     # -- the Runtime interface -----------------------------------------------------------------
     def start_task(self, spec: base.TaskSpec) -> None:
         """Pull images one after another, then start each container; a container with
-        ``dependsOn`` waits for its conditions (START, HEALTHY, COMPLETE, SUCCESS)."""
+        ``dependsOn`` waits for its conditions (START, HEALTHY, COMPLETE, SUCCESS). An image the
+        registry does not have fails the task once its pull gives up, before anything starts."""
         task: dict[str, _SimContainer] = {}
         self.containers[spec.task_arn] = task
         delay = 0.0
+        pulls, images, schedule = self.registry.pull, self.images, self.clock.schedule
+        cached_low, cached_high = self.timings.cached_pull
+        draw = self.rng.random
         for cspec in spec.containers:
-            c = _SimContainer(spec.task_arn, cspec)
-            task[cspec.name] = c
-            pull = self.timings.cached_pull if cspec.image in self.images else self.timings.pull
-            self.images.add(cspec.image)
-            delay += pull
-            if cspec.depends_on:
-                c.timers.append(self.clock.schedule(delay, functools.partial(self._pulled, c)))
+            task[cspec.name] = c = _SimContainer(spec.task_arn, cspec)
+            image = cspec.image
+            if image in images:  # the common case, inlined: every task start passes here
+                delay += cached_low + (cached_high - cached_low) * draw()
             else:
-                delay += self.timings.start
-                c.timers.append(self.clock.schedule(delay, functools.partial(self._started, c)))
+                delay += self._pull_time(image)
+            c.digest, error = pulls(image)
+            if error is not None:
+                fail = functools.partial(self._pull_failed, spec.task_arn, c, error)
+                c.timers.append(schedule(delay, fail))
+                for cs in spec.containers[len(task) :]:
+                    task[cs.name] = _SimContainer(spec.task_arn, cs)
+                return
+            images.add(image)
+        start_low, start_high = self.timings.start
+        for c in task.values():
+            if c.spec.depends_on:
+                c.timers.append(schedule(delay, functools.partial(self._pulled, c)))
+            else:
+                delay += start_low + (start_high - start_low) * draw()
+                c.timers.append(schedule(delay, functools.partial(self._started, c)))
+
+    def _pull_failed(self, task_arn: str, failed: _SimContainer, error: str) -> None:
+        """The pull of ``failed``'s image gave up: the task's containers never start (the one
+        whose image is missing first, carrying the reason, as the agent reports it)."""
+        self._exit(failed, None, f"CannotPullContainerError: {error}", failed=True)
+        for c in self.containers.get(task_arn, {}).values():
+            if c.state is not base.ContainerState.STOPPED:
+                self._exit(c, None, None, failed=True)
 
     def _pulled(self, c: _SimContainer) -> None:
         c.waiting = True
@@ -103,9 +172,8 @@ class SimulatedRuntime(base.Runtime):
             verdicts = [self._condition(task.get(dep), cond) for dep, cond in c.spec.depends_on]
             if all(v is True for v in verdicts):
                 c.waiting = False
-                c.timers.append(
-                    self.clock.schedule(self.timings.start, functools.partial(self._started, c))
-                )
+                start = self._draw(self.timings.start)
+                c.timers.append(self.clock.schedule(start, functools.partial(self._started, c)))
             elif any(v is None for v in verdicts):
                 c.waiting = False
                 reason = (
@@ -144,10 +212,15 @@ class SimulatedRuntime(base.Runtime):
             if c.state is base.ContainerState.PENDING:
                 self._exit(c, None, "Task stopped before the container started")
                 continue
-            exit_after = min(self.timings.graceful_exit, timeout)
-            c.timers.append(
-                self.clock.schedule(exit_after, functools.partial(self._exit, c, 0, None))
-            )
+            # SIGTERM: the process exits (143) a moment later, unless it ignores SIGTERM or takes
+            # longer than the stop timeout: then SIGKILL (137) at the timeout.
+            grace = None if c.ignores_sigterm else self._draw(self.timings.graceful_exit)
+            if grace is not None and grace <= timeout:
+                exit_ = functools.partial(self._exit, c, SIGTERM_EXIT, None)
+                c.timers.append(self.clock.schedule(grace, exit_))
+            else:
+                exit_ = functools.partial(self._exit, c, SIGKILL_EXIT, None)
+                c.timers.append(self.clock.schedule(max(0.0, timeout), exit_))
 
     def poll(self) -> list[base.ContainerEvent]:
         events, self.queue = self.queue, []
@@ -160,7 +233,13 @@ class SimulatedRuntime(base.Runtime):
         if c is None or c.state is base.ContainerState.STOPPED:
             return
         reason = "OutOfMemoryError: Container killed due to memory usage" if oom else None
-        self._exit(c, 137 if oom else exit_code, reason)
+        if reason is None and c.state is base.ContainerState.PENDING:  # never started
+            reason = (
+                f"CannotStartContainerError: container {container_name} "
+                "was killed before it started"  # our wording
+            )
+        never_started = c.state is base.ContainerState.PENDING
+        self._exit(c, SIGKILL_EXIT if oom else exit_code, reason, failed=never_started)
 
     def list_tasks(self) -> dict[str, dict[str, base.ContainerState]]:
         return {
@@ -182,12 +261,13 @@ class SimulatedRuntime(base.Runtime):
             for _, host_port, proto, _ip in bindings:
                 self.used_ports.add((host_port, proto))
             task[cspec.name] = c
+            c.digest = self.registry.pull(cspec.image)[0]
             self.images.add(cspec.image)
         self.containers[spec.task_arn] = task
         delay = 0.0
         for c in task.values():  # carry on: pending containers start, running ones keep behaving
             if c.state is base.ContainerState.PENDING:
-                delay += self.timings.start
+                delay += self._draw(self.timings.start)
                 c.timers.append(self.clock.schedule(delay, functools.partial(self._started, c)))
             elif c.state is base.ContainerState.RUNNING:
                 self._behave(c)
@@ -224,6 +304,7 @@ class SimulatedRuntime(base.Runtime):
                 base.ContainerState.RUNNING,
                 bindings=c.host_ports,
                 runtime_id=f"sim-{c.task_arn[-12:]}-{c.spec.name}",
+                image_digest=c.digest,
             )
         )
         self._behave(c)

@@ -42,6 +42,7 @@ def _services(ecs: Any, instances: int, counts: dict[str, int]) -> None:
     for name, count in counts.items():
         family = "app" if name == "web" else name
         if family != "app":
+            ecs.add_image(IMAGES.get(family, f"ecsedu/{family}"))  # made-up: let it be pulled
             ecs.register_task_definition(
                 family=family,
                 containerDefinitions=[

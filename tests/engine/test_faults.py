@@ -168,3 +168,47 @@ def test_faults_are_in_the_event_log() -> None:
     ecs, arns = setup()
     ecs.inject("agent_disconnect", instance=arns[0])
     assert [e.kind for e in ecs.events()][-2:] == ["FAULT_INJECTED", "AGENT_DISCONNECTED"]
+
+
+# -- container instance health ---------------------------------------------------------------------
+def health(ecs: Any, arn: str) -> dict[str, Any]:
+    out = ecs.describe_container_instances(
+        cluster=C, containerInstances=[arn], include=["CONTAINER_INSTANCE_HEALTH"]
+    )
+    return dict(out["containerInstances"][0]["healthStatus"])
+
+
+def test_instance_health_follows_the_agent_and_the_container_runtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ecs, (arn, _) = setup()
+    ecs.advance(5)
+    ok = health(ecs, arn)
+    assert ok["overallStatus"] == "OK"
+    [detail] = ok["details"]
+    assert (detail["type"], detail["status"]) == ("CONTAINER_RUNTIME", "OK")
+    assert (detail["lastUpdated"] - detail["lastStatusChange"]).total_seconds() == 5
+    ecs.inject("agent_disconnect", instance=arn)
+    ecs.advance(2)
+    gone = health(ecs, arn)
+    assert gone["overallStatus"] == "INSUFFICIENT_DATA"
+    assert gone["details"][0]["lastStatusChange"] == gone["details"][0]["lastUpdated"]
+    ecs.inject("agent_reconnect", instance=arn)
+    runtime = ecs.store.agents[arn].runtime
+    monkeypatch.setattr(runtime, "healthy", lambda: False)  # as if Docker stopped answering
+    ecs.advance(3)
+    impaired = health(ecs, arn)
+    assert impaired["overallStatus"] == "IMPAIRED"
+    assert impaired["details"][0]["status"] == "IMPAIRED"
+    monkeypatch.setattr(runtime, "healthy", lambda: True)
+    ecs.advance(1)
+    back = health(ecs, arn)["details"][0]
+    assert back["status"] == "OK"
+    assert back["lastStatusChange"] == back["lastUpdated"]
+
+
+def test_instance_health_is_shown_only_when_included() -> None:
+    ecs, (arn, _) = setup()
+    for include in ([], ["TAGS"]):
+        out = ecs.describe_container_instances(cluster=C, containerInstances=[arn], include=include)
+        assert "healthStatus" not in out["containerInstances"][0]

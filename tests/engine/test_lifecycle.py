@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import ecsedu
+from ecsedu import errors
 
 CLUSTER = "c"
 FORWARD = [
@@ -251,3 +252,202 @@ def test_run_task_group_and_started_by(count: int) -> None:
     assert sorted(listed) == sorted(t["taskArn"] for t in out)
     grouped = ecs.run_task(cluster=CLUSTER, taskDefinition=td, group="batch")["tasks"][0]
     assert grouped["group"] == "batch"
+
+
+# -- simulated runtime realism -------------------------------------------------------------------
+PULL_DENIED = (
+    "CannotPullContainerError: Error response from daemon: pull access denied for {repo}, "
+    "repository does not exist or may require 'docker login': denied: requested access to the "
+    "resource is denied"
+)
+
+
+def one_container(image: str, **extra: Any) -> list[dict[str, Any]]:
+    return [{"name": "app", "image": image, "memory": 128, **extra}]
+
+
+def timeline(seed: int) -> list[float]:
+    """When each of three tasks started and stopped (seconds since the epoch), for one seed."""
+    ecs = ecsedu.connect(seed=seed)
+    ecs.create_cluster(clusterName=CLUSTER)
+    ecs.add_instances(CLUSTER, count=2)
+    td = ecs.register_task_definition(family="t", containerDefinitions=one_container("nginx"))
+    arns = [
+        t["taskArn"]
+        for t in ecs.run_task(
+            cluster=CLUSTER, taskDefinition=td["taskDefinition"]["taskDefinitionArn"], count=3
+        )["tasks"]
+    ]
+    ecs.advance(30)
+    for arn in arns:
+        ecs.stop_task(cluster=CLUSTER, task=arn)
+    ecs.advance(60)
+    out = ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]
+    return [
+        (t[key] - t["createdAt"]).total_seconds()
+        for t in out
+        for key in ("startedAt", "executionStoppedAt")
+    ]
+
+
+def test_simulated_timings_are_drawn_from_the_seed() -> None:
+    first = timeline(1)
+    assert timeline(1) == first  # a seed replays the same run
+    assert timeline(2) != first  # another seed draws other durations
+    starts = first[0::2]
+    assert all(0.4 <= s <= 7.5 for s in starts), starts  # pull (or cached) + start
+    assert len(set(starts)) > 1  # not one fixed duration
+
+
+def test_a_second_task_on_the_same_instance_starts_faster_its_image_is_cached() -> None:
+    ecs, td = setup(containers=one_container("nginx"))
+    first = run(ecs, td)
+    ecs.advance(30)
+    second = run(ecs, td)
+    ecs.advance(30)
+    took = [
+        (task(ecs, a)["startedAt"] - task(ecs, a)["createdAt"]).total_seconds()
+        for a in (first, second)
+    ]
+    assert took[0] >= 2.3  # a first pull of a public image: seconds
+    assert took[1] <= 0.8  # cached: a fraction of a second (0.1-0.3) plus the start
+
+
+def test_stop_task_exits_143_and_a_sigterm_ignoring_container_137_at_its_timeout() -> None:
+    ecs, td = setup(
+        containers=[
+            {"name": "app", "image": "ecsedu/web", "memory": 128},
+            {
+                "name": "stubborn",
+                "image": "ecsedu/worker",
+                "memory": 64,
+                "stopTimeout": 20,
+                "environment": [{"name": "IGNORE_SIGTERM", "value": "1"}],
+            },
+        ]
+    )
+    arn = run(ecs, td)
+    ecs.advance(10)
+    ecs.stop_task(cluster=CLUSTER, task=arn)
+    ecs.advance(19)
+    assert task(ecs, arn)["lastStatus"] == "STOPPING"
+    ecs.advance(5)
+    out = task(ecs, arn)
+    assert out["lastStatus"] == "STOPPED"
+    assert {c["name"]: c["exitCode"] for c in out["containers"]} == {"app": 143, "stubborn": 137}
+
+
+def test_a_container_outlasting_a_short_stop_timeout_is_killed_137() -> None:
+    ecs, td = setup(containers=one_container("ecsedu/web", stopTimeout=0))
+    arn = run(ecs, td)
+    ecs.advance(10)
+    ecs.stop_task(cluster=CLUSTER, task=arn)
+    ecs.advance(10)
+    assert task(ecs, arn)["containers"][0]["exitCode"] == 137
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        ("ecsedu/doesnotexist:1.0", PULL_DENIED.format(repo="ecsedu/doesnotexist")),
+        ("myorg/app", PULL_DENIED.format(repo="myorg/app")),
+        (
+            "nginx:9.9",
+            "CannotPullContainerError: Error response from daemon: manifest for nginx:9.9 not "
+            "found: manifest unknown: manifest unknown",
+        ),
+        (
+            "ecsedu/web:1.0",
+            "CannotPullContainerError: Error response from daemon: manifest for ecsedu/web:1.0 "
+            "not found: manifest unknown: manifest unknown",
+        ),
+    ],
+)
+def test_an_image_the_registry_does_not_have_fails_to_pull(image: str, reason: str) -> None:
+    ecs, td = setup(containers=one_container(image))
+    arn = run(ecs, td)
+    ecs.advance(30)
+    out = task(ecs, arn)
+    assert (out["lastStatus"], out["stopCode"], out["stoppedReason"]) == (
+        "STOPPED",
+        "TaskFailedToStart",
+        reason,
+    )
+    assert out["containers"][0]["reason"] == reason
+    assert "startedAt" not in out
+    assert statuses(ecs, arn)[-1] == "STOPPED"
+    assert "RUNNING" not in statuses(ecs, arn)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "ecsedu/web",
+        "ecsedu/metrics:latest",
+        "nginx",
+        "nginx:1.27",
+        "docker.io/library/redis:7",
+        "public.ecr.aws/docker/library/httpd:latest",
+        "public.ecr.aws/ecs-sample-image/amazon-ecs-sample:latest",
+        "amazon/amazon-ecs-sample",
+        "python:3.12-slim",
+    ],
+)
+def test_demo_and_catalogue_images_run(image: str) -> None:
+    ecs, td = setup(containers=one_container(image))
+    arn = run(ecs, td)
+    ecs.advance(15)
+    out = task(ecs, arn)
+    assert out["lastStatus"] == "RUNNING"
+    assert out["containers"][0]["imageDigest"].startswith("sha256:")
+
+
+def test_add_image_makes_an_image_pullable_and_survives_save(tmp_path: Any) -> None:
+    ecs, td = setup(containers=one_container("myorg/app:2.0"))
+    digest = ecs.add_image("myorg/app:2.0")
+    assert digest.startswith("sha256:")
+    assert len(digest) == len("sha256:") + 64
+    arn = run(ecs, td)
+    ecs.advance(15)
+    out = task(ecs, arn)
+    assert out["lastStatus"] == "RUNNING"
+    assert out["containers"][0]["imageDigest"] == digest
+    path = str(tmp_path / "state.json")
+    ecs.save(path)
+    again = ecsedu.connect(state=path)
+    assert (
+        again.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][0]["containers"][0][
+            "imageDigest"
+        ]
+        == digest
+    )
+    [second] = again.run_task(cluster=CLUSTER, taskDefinition=td)["tasks"]
+    again.advance(15)
+    assert task(again, second["taskArn"])["lastStatus"] == "RUNNING"
+    with pytest.raises(errors.UsageError):
+        ecs.add_image("two words")
+
+
+def test_image_digests_are_deterministic_per_image() -> None:
+    ecs, td = setup(containers=one_container("nginx"))
+    arns = [run(ecs, td), run(ecs, td)]
+    ecs.advance(15)
+    digests = {task(ecs, a)["containers"][0]["imageDigest"] for a in arns}
+    assert len(digests) == 1
+    other, td2 = setup(containers=one_container("nginx:latest"))
+    arn = run(other, td2)
+    other.advance(15)
+    assert {task(other, arn)["containers"][0]["imageDigest"]} == digests
+
+
+def test_killing_a_container_before_it_starts_gives_a_start_error() -> None:
+    ecs, td = setup(containers=one_container("nginx"))
+    arn = run(ecs, td)
+    ecs.advance(0.5)  # still pulling
+    ecs.inject("container_exit", task=arn, container="app", exit_code=1)
+    ecs.advance(10)
+    out = task(ecs, arn)
+    assert out["stopCode"] == "TaskFailedToStart"
+    assert out["stoppedReason"] == (
+        "CannotStartContainerError: container app was killed before it started"
+    )

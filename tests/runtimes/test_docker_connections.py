@@ -197,7 +197,8 @@ def test_two_connections_on_one_engine_each_run_a_static_host_port_and_clean_up_
     assert addresses[0] != addresses[1]
     for task, address in zip((one, two), addresses, strict=True):
         [binding] = task["containers"][0]["networkBindings"]
-        assert (binding["bindIP"], binding["hostPort"]) == (address, 8080)
+        # ECS's bindIP; the port is really published on the instance's own loopback address
+        assert (binding["bindIP"], binding["hostPort"]) == ("0.0.0.0", 8080)
         assert "ecsedu/web" in get(f"http://{address}:8080/")
 
     def on(address: str) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ Marked ``docker``: needs a Docker engine (CI starts one; elsewhere these are ski
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -28,6 +29,10 @@ from ecsedu.runtimes.base import (
 from ecsedu.runtimes.docker import labels
 
 RUNNING, STOPPED = ContainerState.RUNNING, ContainerState.STOPPED
+DENIED = (
+    "Error response from daemon: pull access denied for ecsedu/does-not-exist, repository does "
+    "not exist or may require 'docker login': denied: requested access to the resource is denied"
+)
 HEALTH = HealthCheckSpec(
     ("CMD", "/ecsedu/http-get", "http://127.0.0.1/health"), interval=1, timeout=2, retries=2
 )
@@ -187,7 +192,8 @@ def test_two_container_task_runs_serves_its_page_and_is_removed_when_stopped(
 
     runtime.stop_task(spec.task_arn, 5)
     events = collect(runtime, lambda ev: bool(stopped(ev, "web") and stopped(ev, "metrics")))
-    assert stopped(events, "web").exit_code == 0  # type: ignore[union-attr]  # SIGTERM handled
+    # the demo images end on SIGTERM the way Docker reports a process SIGTERM ends: 128 + 15
+    assert stopped(events, "web").exit_code == 143  # type: ignore[union-attr]
     wait_gone(docker_client, namespace)
     assert docker_client.networks.list(filters={"label": labels.namespace_filter(namespace)}) == []
 
@@ -250,7 +256,7 @@ def test_missing_image_fails_the_start_naming_the_fix_without_pulling(
     spec = task_spec(
         ContainerSpec(name="app", image="ecsedu/does-not-exist"), instance_id=runtime.instance_id
     )
-    with pytest.raises(ImageNotFoundError, match="python -m ecsedu images build"):
+    with pytest.raises(ImageNotFoundError, match=re.escape(DENIED)):
         runtime.check_images(spec)
 
     pulls: list[Any] = []
@@ -261,8 +267,7 @@ def test_missing_image_fails_the_start_naming_the_fix_without_pulling(
     assert event is not None
     assert event.start_failed
     assert event.reason is not None
-    assert event.reason.startswith("CannotPullContainerError: ")
-    assert "python -m ecsedu images build" in event.reason
+    assert event.reason == f"CannotPullContainerError: {DENIED}"
     assert runtime.last_failure(spec.task_arn) == event.reason
 
     stream = docker_client.events(
@@ -289,7 +294,40 @@ def test_port_already_taken_fails_the_start_as_cannot_start_container(
     assert event is not None
     assert event.start_failed
     assert event.reason is not None
-    assert event.reason.startswith("CannotStartContainerError: ")
+    # ECS's form: the kind of failure, then the daemon's own words
+    assert event.reason.startswith("CannotStartContainerError: Error response from daemon: ")
+    assert "address already in use" in event.reason
+
+
+@pytest.mark.docker
+def test_a_running_container_reports_its_image_digest(
+    make_runtime: Callable[..., Any], docker_client: Any
+) -> None:
+    runtime = make_runtime()
+    runtime.start_task(task_spec(web(), instance_id=runtime.instance_id))
+    events = collect(runtime, lambda ev: RUNNING in states(ev, "web"))
+    running = next(e for e in events if e.container_name == "web" and e.state == RUNNING)
+    image = docker_client.images.get("ecsedu/web")
+    # a demo image is built, not pulled: no repository digest, so its image id (sha256:...)
+    assert image.attrs.get("RepoDigests") == []
+    assert running.image_digest == image.id
+
+
+@pytest.mark.docker
+def test_healthy_follows_whether_docker_answers(make_runtime: Callable[..., Any]) -> None:
+    runtime = make_runtime()
+    assert runtime.healthy() is True
+
+    class Down:
+        def ping(self) -> bool:
+            raise ConnectionError("no Docker engine")
+
+    real, runtime.client = runtime.client, Down()
+    try:
+        runtime._health = (-1e9, True)  # forget the last answer (kept for 2 s)
+        assert runtime.healthy() is False
+    finally:
+        runtime.client = real
 
 
 @pytest.mark.docker
@@ -358,7 +396,7 @@ def test_new_runtime_adopts_running_containers_by_label(
     assert second.list_tasks() == {spec.task_arn: {"web": RUNNING}}
     second.stop_task(spec.task_arn, 2)
     events = collect(second, lambda ev: stopped(ev, "web") is not None)
-    assert stopped(events, "web").exit_code == 0  # type: ignore[union-attr]
+    assert stopped(events, "web").exit_code == 143  # type: ignore[union-attr]
 
 
 @pytest.mark.docker

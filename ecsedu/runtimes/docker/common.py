@@ -13,6 +13,7 @@ from ecsedu.errors import (
     ImageNotFoundError,
     RuntimeUnavailableError,
 )
+from ecsedu.runtimes import registry
 from ecsedu.runtimes.base import ContainerState
 
 log = logging.getLogger(__name__)
@@ -84,16 +85,30 @@ def _why_unreachable(detail: object) -> str:
 
 
 def missing_image_message(image: str, detail: object = "") -> str:
-    """What to do about an image that is not on the engine (and cannot be pulled)."""
+    """Why ``image`` cannot be pulled, in a Docker daemon's words (what follows
+    ``CannotPullContainerError: `` in a stopped task's reason, as the ECS agent reports it).
+
+    ``detail`` is what the daemon said when a pull was tried. Without it (ecsedu never pulls
+    ``ecsedu/`` names, and a connection made with ``pull=False`` pulls nothing) the words are
+    those of a pull of a repository that does not exist, plus what to do, as the simulated
+    runtime says it (``runtimes.registry``).
+    """
+    if str(detail):
+        return f"Error response from daemon: {_first_line(detail)}"
+    ref = registry.parse(image)
     if image.startswith("ecsedu/"):
-        fix = "build ecsedu's demo images offline with: python -m ecsedu images build"
-    else:
-        fix = (
-            f"pull it where a registry answers (docker pull {image}) "
-            "or use a local image such as ecsedu/web"
-        )
-    why = f" ({_first_line(detail)})" if str(detail) else ""
-    return f"image {image!r} is not on the Docker engine{why}; {fix}"
+        tags = registry.DEMO_TAGS.get(ref.written)
+        if tags is None:
+            return registry.pull_denied_message(ref.written)
+        if ref.tag not in tags:
+            return registry.manifest_unknown_message(ref.written, ref.tag)
+        return registry.pull_denied_message(ref.written) + (
+            " (ecsedu's demo images are built, not pulled: python -m ecsedu images build)"
+        )  # our wording (the hint in parentheses)
+    return (
+        f"image {image!r} is not on the Docker engine and this connection does not pull "
+        f"images (pull=False): docker pull {image}, or use a local image such as ecsedu/web"
+    )  # our wording
 
 
 def _first_line(detail: object) -> str:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ecsedu.runtimes.docker import labels
+from ecsedu.runtimes.docker import labels, translate
 from ecsedu.runtimes.docker.common import _host_key, log
 
 __all__ = [
@@ -160,6 +160,7 @@ class Connection:
         self._addresses: set[str] = set()
         self._held: dict[tuple[str, str], int] = {}
         self._next = 0
+        self._networks: dict[str, str] = {}  # awsvpc: the VPC network's id, by endpoint
         self.closed = False
         self._alive_path = _shared_dir(self.root / CONNECTIONS_DIR) / f"{self.id}.lock"
         self._alive_fd = _try_lock(self._alive_path)
@@ -243,6 +244,29 @@ class Connection:
                 )
                 return
             self._held[key] = fd
+
+    # -- the VPC network (awsvpc) ------------------------------------------------------------------
+    def vpc_network(self, client: Any, docker_host: str | None, *, fresh: bool = False) -> str:
+        """The id of this connection's VPC network on an engine: a labelled user network that
+        awsvpc tasks (their pause containers) get their own addresses on. Created on first use,
+        found again by name (a state file's connection), removed by the connection's cleanup.
+        ``fresh``: look again (the network was removed behind our back)."""
+        key = _host_key(docker_host)
+        name = translate.vpc_network_name(self.namespace, self.id)
+        with self._lock:
+            cached = None if fresh else self._networks.get(key)
+            if cached is not None:
+                return cached
+            found = [n for n in client.api.networks(names=[name]) or [] if n.get("Name") == name]
+            if found:
+                network_id = str(found[0]["Id"])
+            else:
+                created = client.api.create_network(
+                    name, driver="bridge", labels=translate.vpc_labels(self.namespace, self.id)
+                )
+                network_id = str(created["Id"])
+            self._networks[key] = network_id
+            return network_id
 
     # -- end --------------------------------------------------------------------------------------
     def close(self) -> None:

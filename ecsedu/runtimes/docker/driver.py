@@ -57,6 +57,11 @@ def _notifies(method: Callable[Concatenate[_D, _P], _R]) -> Callable[Concatenate
     return wrapper
 
 
+def _creating(exc: BaseException) -> bool:
+    """The error came from ``docker create`` (marked where it was raised)."""
+    return bool(getattr(exc, "ecsedu_creating", False))
+
+
 class TaskDriver(Runtime):
     """Records, events and worker threads of one instance's containers (see ``DockerRuntime``).
 
@@ -93,6 +98,37 @@ class TaskDriver(Runtime):
         self._tasks: dict[str, TaskRecord] = {}
         self._forgotten: set[str] = set()
         self._failures: dict[str, str] = {}
+        self._digests: dict[str, str] = {}  # image id -> imageDigest
+        self._health: tuple[float, bool] = (-1e9, True)  # (when checked, Docker answered)
+
+    def healthy(self) -> bool:
+        """Whether the Docker engine answers a ping (checked at most every 2 seconds)."""
+        checked, ok = self._health
+        now = time.monotonic()
+        if now - checked < 2.0:
+            return ok
+        try:
+            self.client.ping()
+            ok = True
+        except Exception:  # unreachable, refused, timed out: IMPAIRED
+            ok = False
+        self._health = (now, ok)
+        return ok
+
+    def _image_digest(self, image_id: str) -> str | None:
+        """ECS's ``imageDigest`` for a container's image: its repository digest where it has one
+        (an image pulled from a registry), else its image id (``sha256:...``: a built image)."""
+        if not image_id:
+            return None
+        found = self._digests.get(image_id)
+        if found is None:
+            found = image_id
+            with contextlib.suppress(Exception):
+                repo_digests = self.client.api.inspect_image(image_id).get("RepoDigests") or []
+                if repo_digests:
+                    found = str(repo_digests[0]).rpartition("@")[2]
+            self._digests[image_id] = found
+        return found
 
     # -- events -----------------------------------------------------------------------------------
     def _emit(self, task: TaskRecord, c: ContainerRecord, state: ContainerState, **kw: Any) -> None:
@@ -183,7 +219,9 @@ class TaskDriver(Runtime):
         with self._lock:
             self._failures[task.task_arn] = reason
             task.starting = False
-            for c in task.containers.values():
+            # the container that failed first: its reason becomes the task's stoppedReason
+            order = sorted(task.containers.values(), key=lambda r: r.name != failed)
+            for c in order:
                 if c.state != ContainerState.STOPPED and not c.started:
                     self._stopped(
                         task,
@@ -215,12 +253,17 @@ class TaskDriver(Runtime):
                     return
                 self._create_and_start(task, spec, c)
         except Exception as exc:
+            # ECS's start errors: docker create failed → CannotCreateContainerError, docker
+            # start failed → CannotStartContainerError, with the daemon's words after it.
+            kind = "CannotCreateContainerError" if _creating(exc) else "CannotStartContainerError"
             if _is_connection_error(exc):
-                reason = f"CannotStartContainerError: {unavailable_message(self.docker_host, exc)}"
+                reason = f"{kind}: {unavailable_message(self.docker_host, exc)}"
+            elif isinstance(exc, _load_docker().errors.APIError):
+                detail = _first_line(exc.explanation or exc)
+                reason = f"{kind}: Error response from daemon: {detail}"
             else:
-                detail = _first_line(getattr(exc, "explanation", None) or exc)
-                reason = f"CannotStartContainerError: {detail}"
-            self._fail_start(task, reason)
+                reason = f"{kind}: {_first_line(exc)}"
+            self._fail_start(task, reason, getattr(exc, "ecsedu_container", None))
             return
         finally:
             with self._lock:
@@ -325,6 +368,8 @@ class TaskDriver(Runtime):
             except docker.errors.APIError as exc:
                 if exc.status_code == 409:  # the name is taken (another namespace, a leftover)
                     continue
+                exc.ecsedu_creating = True
+                exc.ecsedu_container = c.name
                 raise
             record.docker_name = candidate
             break
@@ -338,7 +383,11 @@ class TaskDriver(Runtime):
             record.container_id = cid
             if task.stopping:
                 return
-        api.start(cid)
+        try:
+            api.start(cid)
+        except Exception as exc:
+            exc.ecsedu_container = c.name  # type: ignore[attr-defined]
+            raise
         with self._lock:
             record.started = True
         self._report_running(task, record)
@@ -355,7 +404,15 @@ class TaskDriver(Runtime):
             if state.get("Running"):
                 health = "UNKNOWN" if record.has_health else None
                 bindings = translate.inspect_bindings(info)
-                self._emit(task, record, ContainerState.RUNNING, bindings=bindings, health=health)
+                digest = self._image_digest(str(info.get("Image") or ""))
+                self._emit(
+                    task,
+                    record,
+                    ContainerState.RUNNING,
+                    bindings=bindings,
+                    health=health,
+                    image_digest=digest,
+                )
             elif state.get("Status") in ("exited", "dead"):
                 if state.get("OOMKilled"):
                     record.oom = True

@@ -23,6 +23,11 @@ root filesystem, in well under a second and with no network:
     exits with code ``$EXIT_CODE`` (default 1) after ``$EXIT_AFTER`` seconds (default 5), like the
     simulated runtime's crashy (``$CRASH_AFTER`` is still read as an older alias).
 
+On ``docker stop`` (SIGTERM) every image cleans up and exits with code 143 (128 + 15: what Docker
+reports for a process that SIGTERM ends), as the simulated runtime's containers do. With
+``IGNORE_SIGTERM=1`` in its environment an image ignores SIGTERM, like a program that is PID 1
+with no handler: ``docker stop`` then kills it after the stop timeout, exit code 137 (128 + 9).
+
 Every image carries the labels ``ecsedu.image`` and ``ecsedu.image-hash`` (a hash of its content):
 building is skipped when the tag already holds the same content, unless ``--force``.
 
@@ -87,7 +92,9 @@ echo ok > /www/health
 echo "ecsedu/web: serving task ${ECS_TASK_ID:-?} container ${ECS_CONTAINER_NAME:-?} on :$PORT"
 httpd -f -p "$PORT" -h /www &
 pid=$!
-trap 'kill $pid 2>/dev/null; exit 0' TERM INT
+trap 'kill $pid 2>/dev/null; exit 143' TERM  # 143 = 128 + SIGTERM
+trap 'kill $pid 2>/dev/null; exit 130' INT
+[ "${IGNORE_SIGTERM:-0}" = 0 ] || trap '' TERM  # IGNORE_SIGTERM=1: only SIGKILL ends it (137)
 wait $pid
 """
 
@@ -116,7 +123,9 @@ mkdir -p /www
 echo ok > /www/health
 httpd -f -p "$PORT" -h /www &
 pid=$!
-trap 'kill $pid 2>/dev/null; exit 0' TERM INT
+trap 'kill $pid 2>/dev/null; exit 143' TERM  # 143 = 128 + SIGTERM
+trap 'kill $pid 2>/dev/null; exit 130' INT
+[ "${IGNORE_SIGTERM:-0}" = 0 ] || trap '' TERM  # IGNORE_SIGTERM=1: only SIGKILL ends it (137)
 n=0; up=0; down=0
 while :; do
   n=$((n + 1))
@@ -136,7 +145,9 @@ PCT="${WORKER_CPU_PERCENT:-100}"
 MEM="${WORKER_MEMORY_MB:-0}"
 SECS="${WORKER_SECONDS:-0}"
 pids=""
-trap 'kill -CONT $pids 2>/dev/null; kill $pids 2>/dev/null; exit 0' TERM INT
+trap 'kill -CONT $pids 2>/dev/null; kill $pids 2>/dev/null; exit 143' TERM  # 143 = 128 + SIGTERM
+trap 'kill -CONT $pids 2>/dev/null; kill $pids 2>/dev/null; exit 130' INT
+[ "${IGNORE_SIGTERM:-0}" = 0 ] || trap '' TERM  # IGNORE_SIGTERM=1: only SIGKILL ends it (137)
 if [ "$MEM" -gt 0 ]; then
   echo "ecsedu/worker: allocating ${MEM} MiB"
   hog=$(dd if=/dev/zero bs=1048576 count="$MEM" 2>/dev/null | tr '\000' x)
@@ -171,7 +182,9 @@ _CRASHY_SH = r"""#!/bin/sh
 # ecsedu/crashy: exits with $EXIT_CODE after $EXIT_AFTER seconds ($CRASH_AFTER: older alias).
 AFTER="${CRASH_AFTER:-${EXIT_AFTER:-5}}"
 CODE="${EXIT_CODE:-1}"
-trap 'echo "ecsedu/crashy: stopped before crashing"; exit 0' TERM INT
+trap 'echo "ecsedu/crashy: stopped before crashing"; exit 143' TERM  # 143 = 128 + SIGTERM
+trap 'echo "ecsedu/crashy: stopped before crashing"; exit 130' INT
+[ "${IGNORE_SIGTERM:-0}" = 0 ] || trap '' TERM  # IGNORE_SIGTERM=1: only SIGKILL ends it (137)
 echo "ecsedu/crashy: exiting with code $CODE in ${AFTER}s"
 sleep "$AFTER" & wait $!
 echo "ecsedu/crashy: exit $CODE"

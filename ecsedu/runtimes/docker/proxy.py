@@ -200,6 +200,9 @@ class ProxyBackend:
             self._call(stop)
 
     def set_targets(self, key: str, addresses: list[str]) -> None:
+        """The targets in service behind listener ``key`` from the next request on (health
+        changes, and ModifyListener's switch to another target group: the listener keeps its
+        server and address, requests in flight finish where they went)."""
         pool = self._pools.setdefault(key, _Pool())
         pool.addresses = tuple(addresses)  # one atomic swap: the loop reads it lock-free
 

@@ -22,6 +22,8 @@ from ecsedu.runtimes.docker.common import (
     _HEALTH_OF,
     REMOVED_REASON,
     VANISHED_REASON,
+    _load_docker,
+    log,
     map_docker_errors,
     missing_image_message,
 )
@@ -89,6 +91,8 @@ class DockerRuntime(TaskDriver):
         self.cluster = cluster
         self.allow_unsafe = allow_unsafe
         self._closed = False
+        #: awsvpc tasks: task ARN -> (pause container id, its address, the published ports)
+        self._pause: dict[str, tuple[str, str | None, Any]] = {}
         self._engine.subscribe(self)
 
     # -- small helpers ----------------------------------------------------------------------------
@@ -285,6 +289,101 @@ class DockerRuntime(TaskDriver):
         """Remove every container, network and volume of this runtime's namespace (any instance,
         any connection): what ``python -m ecsedu cleanup`` does."""
         return _cleanup(self.client, {"label": labels.namespace_filter(self.namespace)})
+
+    # -- awsvpc: the task's own network namespace (a pause container) -----------------------------
+    def _create_network(self, task: TaskRecord, spec: TaskSpec) -> None:
+        """awsvpc: a pause container on the connection's VPC network holds the task's network
+        namespace (its own address, like an ENI); the task's containers join it. Other modes:
+        a task network, as before."""
+        if spec.network_mode != "awsvpc":
+            super()._create_network(task, spec)
+            return
+        image = next((i for i in translate.PAUSE_IMAGES if image_present(self.client, i)), None)
+        if image is None:
+            raise EcsEduError(missing_image_message(translate.PAUSE_IMAGES[0]))
+        api = self.client.api
+        created: dict[str, Any] = {}
+        for fresh in (False, True):
+            network = self.connection.vpc_network(self.client, self.docker_host, fresh=fresh)
+            args = translate.pause_args(spec, self.owner, image, network)
+            try:
+                created = self._create_named(
+                    translate.pause_name(spec),
+                    args.image,
+                    host_config=api.create_host_config(**args.host_config),
+                    **args.create,
+                )
+                break
+            except Exception as exc:  # the VPC network was removed behind our back: again
+                if fresh or "network" not in str(exc).lower():
+                    raise
+        pause_id = str(created["Id"])
+        with self._lock:
+            self._pause[spec.task_arn] = (pause_id, None, ())
+        api.start(pause_id)
+        info = api.inspect_container(pause_id)
+        address = translate.inspect_address(info)
+        with self._lock:
+            self._pause[spec.task_arn] = (pause_id, address, translate.inspect_bindings(info))
+        task.network_id = f"container:{pause_id}"
+
+    def _create_named(self, name: str, image: str, **kwargs: Any) -> dict[str, Any]:
+        """``docker create`` under ``name``, or the next candidate name when it is taken."""
+        docker = _load_docker()
+        for candidate in translate.name_candidates(name, self.owner):
+            try:
+                created: dict[str, Any] = self.client.api.create_container(
+                    image, name=candidate, **kwargs
+                )
+                return created
+            except docker.errors.APIError as exc:
+                if exc.status_code == 409:
+                    continue
+                raise
+        raise EcsEduError(f"container name {name!r} is taken on the Docker engine")
+
+    def _emit(self, task: TaskRecord, c: ContainerRecord, state: ContainerState, **kw: Any) -> None:
+        """awsvpc: a container's ports are published on its pause container: report those."""
+        pause = self._pause.get(task.task_arn)
+        if pause is not None and state == ContainerState.RUNNING and task.spec is not None:
+            spec = next((s for s in task.spec.containers if s.name == c.name), None)
+            mine = {(p.container_port, p.protocol) for p in spec.ports} if spec else set()
+            kw["bindings"] = tuple(b for b in pause[2] if (b[0], b[2]) in mine)
+        super()._emit(task, c, state, **kw)
+
+    def task_address(self, task_arn: str) -> str | None:
+        """An awsvpc task's own address: its pause container's, on the VPC network."""
+        with self._lock:
+            pause = self._pause.get(task_arn)
+        if pause is not None:
+            return pause[1]
+        found = self._pause_containers(task_arn)  # adopted after a restart
+        if not found:
+            return None
+        return translate.inspect_address(self.client.api.inspect_container(found[0]["Id"]))
+
+    def _pause_containers(self, task_arn: str) -> list[dict[str, Any]]:
+        try:
+            filters = self._filters()
+            filters["label"].append(f"{translate.PAUSE_LABEL}={task_arn}")
+            found: list[dict[str, Any]] = self.client.api.containers(all=True, filters=filters)
+            return found
+        except Exception:
+            return []
+
+    def _remove_task(self, task: TaskRecord) -> None:
+        """Remove the task's containers, then its pause container (awsvpc)."""
+        super()._remove_task(task)
+        with self._lock:
+            pause = self._pause.pop(task.task_arn, None)
+        ids = [pause[0]] if pause is not None else []
+        if not ids and task.spec is not None and task.spec.network_mode == "awsvpc":
+            ids = [str(s["Id"]) for s in self._pause_containers(task.task_arn)]
+        for pause_id in ids:
+            try:
+                self.client.api.remove_container(pause_id, v=True, force=True)
+            except Exception as exc:
+                log.debug("could not remove the pause container %s: %s", pause_id, exc)
 
     # -- what the engine tells us (the engine's Subscriber protocol) ------------------------------
     @_notifies

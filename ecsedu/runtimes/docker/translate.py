@@ -20,6 +20,9 @@ from ecsedu.runtimes.base import Bindings, ContainerSpec, TaskSpec
 from ecsedu.runtimes.docker import labels
 
 __all__ = [
+    "PAUSE_COMMAND",
+    "PAUSE_IMAGES",
+    "PAUSE_LABEL",
     "SHORT_ID",
     "CreateArgs",
     "Owner",
@@ -29,16 +32,32 @@ __all__ = [
     "create_args",
     "dependency_order",
     "environment",
+    "inspect_address",
     "inspect_bindings",
     "name_candidates",
     "network_name",
+    "pause_args",
+    "pause_name",
     "resource_labels",
     "sanitize",
     "task_prefix",
     "volume_name",
+    "vpc_labels",
+    "vpc_network_name",
 ]
 
 SHORT_ID = 8  # hex digits of the task id in container names
+#: awsvpc: the label naming the task whose network namespace a pause container holds (it has no
+#: ``ecsedu.task-arn``: it is none of the task's containers, and never reported as one).
+PAUSE_LABEL = "ecsedu.pause-of"
+#: The pause container sleeps until it is stopped (the real agent's ``amazon/amazon-ecs-pause``).
+PAUSE_COMMAND = (
+    "/bin/sh",
+    "-c",
+    "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
+)
+#: Any demo image will do for it (all are busybox): the first one present is used.
+PAUSE_IMAGES = ("ecsedu/worker", "ecsedu/web", "ecsedu/crashy", "ecsedu/metrics")
 _NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
 
 
@@ -81,6 +100,22 @@ def task_prefix(spec: TaskSpec) -> str:
 def network_name(spec: TaskSpec, namespace: str) -> str:
     """The task network: ``ecsedu-<cluster>-<short task id>-<namespace>``."""
     return f"{task_prefix(spec)}-{sanitize(namespace)}"
+
+
+def pause_name(spec: TaskSpec) -> str:
+    """The pause container of an awsvpc task: ``ecsedu-<cluster>-<short task id>-pause``."""
+    return f"{task_prefix(spec)}-pause"
+
+
+def vpc_network_name(namespace: str, connection: str) -> str:
+    """The user network a connection's awsvpc tasks get their addresses on (its "VPC"):
+    ``ecsedu-vpc-<namespace>-<connection id>``."""
+    return f"ecsedu-vpc-{sanitize(namespace)}-{sanitize(connection)}"
+
+
+def vpc_labels(namespace: str, connection: str) -> dict[str, str]:
+    """Labels of a connection's VPC network (removed with the connection's cleanup)."""
+    return {labels.NAMESPACE: namespace, labels.CONNECTION: connection}
 
 
 def volume_name(spec: TaskSpec, source_volume: str) -> str:
@@ -267,6 +302,10 @@ def create_args(
                 named.append(host_path)
         binds[host_path] = {"bind": container_path, "mode": "ro" if read_only else "rw"}
     network_mode = {"host": "host", "none": "none"}.get(spec.network_mode)
+    if spec.network_mode == "awsvpc" and network_id and network_id.startswith("container:"):
+        # awsvpc: the task's containers join its pause container's network namespace; its
+        # ports are published on the pause container (``pause_args``)
+        return _in_namespace(spec, c, owner, network_id, binds, tuple(named))
     links = [
         (names[link.partition(":")[0]], link.partition(":")[2] or link)
         for link in c.links
@@ -298,6 +337,65 @@ def create_args(
     return CreateArgs(c.image, create, host_config, endpoint, tuple(named))
 
 
+def _in_namespace(
+    spec: TaskSpec,
+    c: ContainerSpec,
+    owner: Owner,
+    network_mode: str,
+    binds: dict[str, dict[str, str]],
+    volumes: tuple[str, ...],
+) -> CreateArgs:
+    host_config: dict[str, Any] = {
+        "cpu_shares": max(2, c.cpu),
+        "mem_limit": f"{c.memory}m" if c.memory else None,
+        "mem_reservation": f"{c.memory_reservation}m" if c.memory_reservation else None,
+        "privileged": c.privileged,
+        "binds": binds or None,
+        "network_mode": network_mode,
+    }
+    create: dict[str, Any] = {
+        "command": list(c.command) if c.command is not None else None,
+        "entrypoint": list(c.entry_point) if c.entry_point is not None else None,
+        "environment": environment(spec, c, owner.instance_id),
+        "labels": container_labels(spec, c, owner),
+        "healthcheck": healthcheck(c),
+        "stop_timeout": c.stop_timeout,
+        "user": c.user,
+        "working_dir": c.working_directory,
+    }
+    return CreateArgs(c.image, create, host_config, None, volumes)
+
+
+def pause_args(spec: TaskSpec, owner: Owner, image: str, network_id: str) -> CreateArgs:
+    """The pause container of an awsvpc task: it holds the task's network namespace (its own
+    address on the connection's VPC network, ``network_id``) and publishes every port of the
+    task's containers on the instance address (dynamic host ports: tasks never clash), so the
+    learner and the load balancers reach them as they reach bridge tasks."""
+    ports = sorted({(p.container_port, p.protocol) for c in spec.containers for p in c.ports})
+    lab = {
+        labels.CLUSTER: spec.cluster,
+        labels.INSTANCE: owner.instance_id,
+        labels.NAMESPACE: owner.namespace,
+        labels.CONNECTION: owner.connection,
+        labels.ADDRESS: owner.address,
+        PAUSE_LABEL: spec.task_arn,
+    }
+    host_config: dict[str, Any] = {
+        "port_bindings": {f"{port}/{proto}": (owner.address, None) for port, proto in ports}
+        or None,
+        "network_mode": network_id,
+        "cpu_shares": 2,
+    }
+    create: dict[str, Any] = {
+        "entrypoint": list(PAUSE_COMMAND),
+        "command": None,
+        "labels": lab,
+        "ports": ports or None,
+        "hostname": spec.task_id[:12] or None,
+    }
+    return CreateArgs(image, create, host_config, None, ())
+
+
 def healthcheck(container: ContainerSpec) -> dict[str, Any] | None:
     """A ``healthCheck`` (seconds) as Docker's ``Healthcheck`` (nanoseconds)."""
     hc = container.health_check
@@ -310,6 +408,15 @@ def healthcheck(container: ContainerSpec) -> dict[str, Any] | None:
         "retries": hc.retries,
         "start_period": int(hc.start_period * 1e9),
     }
+
+
+def inspect_address(info: Mapping[str, Any]) -> str | None:
+    """A container's address on its (first) user network, from ``docker inspect``."""
+    networks = (info.get("NetworkSettings") or {}).get("Networks") or {}
+    for network in networks.values():
+        if (network or {}).get("IPAddress"):
+            return str(network["IPAddress"])
+    return None
 
 
 def inspect_bindings(info: Mapping[str, Any]) -> Bindings:
