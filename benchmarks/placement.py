@@ -12,6 +12,14 @@ comparison alternates blocks of 50 ecsedu calls and 50 moto calls (500 calls eac
 worlds with the same 1,000 instances: on a shared VM the load from the neighbours drifts by
 ±20 % within seconds, and taking turns makes that drift weigh on both contenders alike.
 
+Capacity providers in the path (issue #10): the same RunTask calls also go, in the same turns,
+to two more worlds whose 1,000 instances (the same size: c5.xlarge, 4096 CPU units, 8192 MiB)
+were launched by an Auto Scaling group behind a capacity provider, ``bench-cp`` (managed scaling
+off, so the group stays at 1,000): once with ``capacityProviderStrategy=[bench-cp]`` given, once
+with neither it nor a launch type (the cluster's default strategy, ``bench-cp``). Placement is
+then restricted to the provider's instances (``engine/capacity.py``). Each is reported as a ratio
+against the same moto calls.
+
 Bar (issue #2): ≥ 20× moto's throughput, and all 10,000 placed in under 2 s on 2 cores.
 
 Run: ``python benchmarks/placement.py [--instances 1000] [--tasks 10000] [--repeat 5]``
@@ -34,6 +42,7 @@ import ecsedu  # noqa: E402
 
 CONTAINERS = [{"name": "app", "image": "ecsedu/web", "cpu": 10, "memory": 64}]
 BINPACK = [{"type": "binpack", "field": "memory"}]
+PROVIDER = [{"capacityProvider": "bench-cp", "weight": 1}]
 PER_SERVICE = 250  # ECS's launch rate: a service starts at most 250 tasks a minute
 T = TypeVar("T")
 
@@ -105,6 +114,48 @@ def ecsedu_run(instances: int, tasks: int) -> dict[str, Any]:
     }
 
 
+def provider_world(instances: int) -> Any:
+    """ecsedu with ``instances`` launched by an Auto Scaling group behind ``bench-cp``, which is
+    also the cluster's default strategy (the AWS calls ``add_auto_scaling_group`` makes, with
+    managed scaling off so that the group keeps its size)."""
+    ecs = ecsedu.connect(seed=1)
+    ecs.create_cluster(clusterName="bench")
+    ecs.ec2_autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="bench-asg",
+        MinSize=instances,
+        MaxSize=instances,
+        DesiredCapacity=instances,
+        MixedInstancesPolicy={
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": {"LaunchTemplateName": "bench-template"},
+                "Overrides": [{"InstanceType": "c5.xlarge"}],  # 4096 CPU units, 8192 MiB
+            }
+        },
+    )
+    ecs.create_capacity_provider(
+        name="bench-cp",
+        autoScalingGroupProvider={
+            "autoScalingGroupArn": "bench-asg",
+            "managedScaling": {"status": "DISABLED"},
+            "managedTerminationProtection": "DISABLED",
+        },
+    )
+    ecs.put_cluster_capacity_providers(
+        cluster="bench",
+        capacityProviders=["bench-cp"],
+        defaultCapacityProviderStrategy=PROVIDER,
+    )
+    for _ in range(60):  # the group launches its instances, which register with the cluster
+        (cluster,) = ecs.describe_clusters(clusters=["bench"])["clusters"]
+        if cluster["registeredContainerInstancesCount"] >= instances:
+            break
+        ecs.advance(30)
+    else:
+        raise RuntimeError("the Auto Scaling group did not launch its instances")
+    ecs.register_task_definition(family="bench", containerDefinitions=CONTAINERS)
+    return ecs
+
+
 def moto_world(instances: int) -> Any:
     """moto's in-memory ECS (through boto3, as a learner would call it) with the instances."""
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -128,21 +179,27 @@ def moto_world(instances: int) -> Any:
     return mock, client
 
 
-def side_by_side(ecs: Any, client: Any, calls: int, block: int) -> dict[str, Any]:
-    """The same RunTask calls, alternating blocks of ``block`` ecsedu calls and ``block`` moto
-    calls, so that whatever else the machine does weighs on both alike. (Blocks, not single
-    calls: an ecsedu call is short, and right after a moto call it would mostly measure the
-    CPU caches warming up again.)"""
-    times = {"ecsedu": [0.0, 0.0], "moto": [0.0, 0.0]}
-    placed_by = {"ecsedu": 0, "moto": 0}
+def side_by_side(
+    contenders: list[tuple[str, Any, dict[str, Any]]], calls: int, block: int
+) -> dict[str, Any]:
+    """The same RunTask calls, taking turns: ``block`` calls to each contender (name, client,
+    extra RunTask parameters) in order, again and again, so that whatever else the machine does
+    weighs on all alike. (Blocks, not single calls: an ecsedu call is short, and right after a
+    moto call it would mostly measure the CPU caches warming up again.)"""
+    times = {name: [0.0, 0.0] for name, _, _ in contenders}
+    placed_by = {name: 0 for name, _, _ in contenders}
     done = 0
     while done < calls:
         n = min(block, calls - done)
-        for name, target in (("ecsedu", ecs), ("moto", client)):
+        for name, target, extra in contenders:
             watch = Stopwatch()
             for _ in range(n):
                 r = target.run_task(
-                    cluster="bench", taskDefinition="bench", count=10, placementStrategy=BINPACK
+                    cluster="bench",
+                    taskDefinition="bench",
+                    count=10,
+                    placementStrategy=BINPACK,
+                    **extra,
                 )
                 placed_by[name] += len(r["tasks"])
             wall, cpu = watch.lap()
@@ -166,9 +223,16 @@ def main() -> None:
     ecs.create_cluster(clusterName="bench")
     ecs.add_instances("bench", count=args.instances, cpu=4096, memory=8192)
     ecs.register_task_definition(family="bench", containerDefinitions=CONTAINERS)
+    by_strategy, by_default = provider_world(args.instances), provider_world(args.instances)
     mock, client = moto_world(args.instances)
+    contenders = [
+        ("ecsedu", ecs, {}),
+        ("strategy", by_strategy, {"capacityProviderStrategy": PROVIDER}),
+        ("default", by_default, {}),
+        ("moto", client, {}),
+    ]
     try:
-        pair = without_gc(lambda: side_by_side(ecs, client, ours["calls"], args.block))
+        pair = without_gc(lambda: side_by_side(contenders, ours["calls"], args.block))
     finally:
         mock.stop()
     print(
@@ -183,6 +247,10 @@ def main() -> None:
         (f"ecsedu, all placements (median of {args.repeat})", ours["total"][0], ours["placed"]),
         ("ecsedu, run_task, taking turns with moto", pair["time"]["ecsedu"][0],
          pair["placed"]["ecsedu"]),
+        ("ecsedu, run_task, capacityProviderStrategy", pair["time"]["strategy"][0],
+         pair["placed"]["strategy"]),
+        ("ecsedu, run_task, cluster default strategy", pair["time"]["default"][0],
+         pair["placed"]["default"]),
         ("moto, the same run_task calls, taking turns", pair["time"]["moto"][0],
          pair["placed"]["moto"]),
     ]  # fmt: skip
@@ -191,11 +259,24 @@ def main() -> None:
     moto_rate = pair["placed"]["moto"] / pair["time"]["moto"][0]
     run_task_ratio = pair["placed"]["ecsedu"] / pair["time"]["ecsedu"][0] / moto_rate
     all_ratio = ours["placed"] / ours["total"][0] / moto_rate
+    strategy_ratio = pair["placed"]["strategy"] / pair["time"]["strategy"][0] / moto_rate
+    default_ratio = pair["placed"]["default"] / pair["time"]["default"][0] / moto_rate
+    cpu = {k: v[1] for k, v in pair["time"].items()}
     print(f"ecsedu / moto, the same run_task calls side by side: {run_task_ratio:5.1f}x")
+    print(f"  with capacityProviderStrategy (ASG provider):      {strategy_ratio:5.1f}x")
+    print(f"  with the cluster's default strategy:               {default_ratio:5.1f}x")
+    print(
+        "  CPU seconds in the same turns: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in cpu.items())
+        + f" (ecsedu / moto by CPU: {cpu['moto'] / cpu['ecsedu']:.1f}x, strategy "
+        f"{cpu['moto'] / cpu['strategy']:.1f}x, default {cpu['moto'] / cpu['default']:.1f}x)"
+    )
     print(f"ecsedu all placements (median) / moto run_task:      {all_ratio:5.1f}x")
     fast = ours["total"][0] < 2 and ours["placed"] >= args.tasks
     print(f"all {args.tasks} placed in < 2 s: {'PASS' if fast else 'FAIL'}")
     print(f">= 20x moto (run_task side by side): {'PASS' if run_task_ratio >= 20 else 'FAIL'}")
+    for label, ratio in (("capacityProviderStrategy", strategy_ratio), ("default", default_ratio)):
+        print(f">= 20x moto (run_task, {label}): {'PASS' if ratio >= 20 else 'FAIL'}")
     print(f">= 20x moto (all placements): {'PASS' if all_ratio >= 20 else 'FAIL'}")
 
 

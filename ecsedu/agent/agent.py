@@ -59,6 +59,17 @@ class ContainerAgent:
         else:
             self._outbox.append((task_arn, timeout))
 
+    def task_address(self, task_arn: str) -> str | None:
+        """An awsvpc task's own IP address, where the runtime gives it one (Docker: the address
+        of the task's network namespace); None when the runtime has no real networking."""
+        if not self.connected or self.lost:
+            return None
+        address = getattr(self.runtime, "task_address", None)
+        if address is None:
+            return None
+        value = address(task_arn)
+        return value if isinstance(value, str) and value else None
+
     # -- reporting -----------------------------------------------------------------------------
     def poll(self) -> None:
         """Drain the runtime's observations and report them (only while connected)."""

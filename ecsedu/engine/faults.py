@@ -14,6 +14,10 @@ fault                  what happens
 ``agent_reconnect``    the agent comes back and reports what happened meanwhile
 ``instance_lost``      the host is terminated (``instance=``): its tasks stop, the instance is
                        deregistered, services replace their tasks elsewhere
+``spot_interruption``  AWS reclaims a FARGATE_SPOT task's capacity (``task=``): the two-minute
+                       warning stops the task at once with stopCode ``SpotInterruption``
+                       (its containers get SIGTERM, then SIGKILL after their stopTimeout, at
+                       most 120 s), and a service starts a replacement by its strategy
 =====================  =====================================================================
 """
 
@@ -33,7 +37,17 @@ if TYPE_CHECKING:
 __all__ = ["FAULTS", "inject"]
 
 EV = events_mod.EventKind
-FAULTS = ("container_exit", "oom", "agent_disconnect", "agent_reconnect", "instance_lost")
+FAULTS = (
+    "container_exit",
+    "oom",
+    "agent_disconnect",
+    "agent_reconnect",
+    "instance_lost",
+    "spot_interruption",
+)
+#: stoppedReason of an interrupted Fargate Spot task (the task state change event AWS's
+#: knowledge center article on Fargate Spot termination notices shows, as we recall it).
+SPOT_REASON = "Your Spot Task was interrupted."
 
 
 def _task(cp: ControlPlane, ref: str) -> task_mod.Task:
@@ -57,6 +71,7 @@ TARGETS = {
     "agent_disconnect": ("instance", ("duration",)),
     "agent_reconnect": ("instance", ()),
     "instance_lost": ("instance", ()),
+    "spot_interruption": ("task", ()),
 }
 
 
@@ -77,12 +92,29 @@ def inject(cp: ControlPlane, fault: str, **target: Any) -> dict[str, Any]:
         raise errors.UsageError(
             f"inject({fault!r}) takes {', '.join((needed, *optional))}, not {', '.join(unknown)}"
         )
+    if fault == "spot_interruption":
+        task = _task(cp, str(target["task"]))
+        if task.capacity_provider_name != "FARGATE_SPOT":
+            raise errors.UsageError(
+                f"inject('spot_interruption') interrupts FARGATE_SPOT tasks; task {task.id} runs "
+                f"on {task.capacity_provider_name or task.launch_type}"
+            )
+        if task.desired_status != task_mod.DesiredStatus.RUNNING:
+            raise errors.UsageError(f"inject: task {task.id} is already stopping")
+        store.record(
+            EV.FAULT_INJECTED,
+            f"spot_interruption: task {task.id} (two-minute warning)",
+            cluster_arn=task.cluster_arn,
+            subject=task.arn,
+        )
+        cp.lifecycle.stop(task, "SpotInterruption", SPOT_REASON)
+        return {"task": task.arn, "stopCode": "SpotInterruption"}
     if fault in ("container_exit", "oom"):
         task = _task(cp, str(target["task"]))
         name = target.get("container") or task.containers[0].name
         if task.container(name) is None:
             raise errors.EcsEduError(f"inject: task {task.id} has no container {name!r}")
-        agent = store.agents[task.container_instance_arn]
+        agent = store.agents[task.host_arn]
         store.record(
             EV.FAULT_INJECTED,
             f"{fault}: container {name} of task {task.id}",

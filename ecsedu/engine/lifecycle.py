@@ -6,7 +6,9 @@ task moves on only once every registered participant of the gate has released it
 balancer registers a target and waits for its first healthy check; it drains connections
 before letting a task stop). With no participant registered, the gate is open.
 
-Placement has already chosen an instance when a task is created here. From then on:
+Placement has already chosen an instance when a task is created here (a task waiting for an
+Auto Scaling group's capacity is created without one and stays PROVISIONING until ``place``
+gives it one). From then on:
 
 * the task reserves its CPU, memory and static host ports on the instance;
 * PROVISIONING (an ENI for awsvpc tasks; instant otherwise) → PENDING: the instance's agent is
@@ -28,6 +30,8 @@ from typing import Any, Protocol
 
 from ecsedu import arns
 from ecsedu.agent import agent as agent_mod
+from ecsedu.engine import fargate as fargate_mod
+from ecsedu.engine import placement
 from ecsedu.engine import store as store_mod
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import events as events_mod
@@ -52,7 +56,10 @@ HEALTH = task_mod.HealthStatus
 #: a path the scheduler already counted): RUNNING (now counts, and healthy in 40 s), STOPPING
 #: (a DRAINING service may become INACTIVE) and STOPPED (resources are free again).
 SCHEDULER_CARES = (S.RUNNING, S.STOPPING, S.STOPPED)  # a tuple: membership by identity
-COUNTED = (S.PENDING, S.RUNNING)  # the states ECS's counters count
+#: A task counts as pending until it is RUNNING: PROVISIONING, PENDING and ACTIVATING (a task
+#: passing its activation gate must not vanish from both counters for that while).
+PENDING_COUNTED = task_mod.PENDING_COUNTED
+COUNTED = (*PENDING_COUNTED, S.RUNNING)  # the states ECS's counters count
 EV = events_mod.EventKind
 
 
@@ -209,7 +216,7 @@ class Lifecycle:
         self,
         *,
         cluster_arn: str,
-        instance: ci_mod.ContainerInstance,
+        instance: ci_mod.ContainerInstance | None,
         td: td_mod.TaskDefinition,
         group: str,
         started_by: str | None = None,
@@ -217,8 +224,18 @@ class Lifecycle:
         deployment_id: str | None = None,
         overrides: dict[str, object] | None = None,
         tags: list[dict[str, str]] | None = None,
+        launch_type: str = "EC2",
+        network_configuration: dict[str, Any] | None = None,
+        subnet: str | None = None,
     ) -> task_mod.Task:
+        """A new task on ``instance`` (a container instance; for FARGATE, the task's hidden
+        host). An awsvpc task gets its ENI attachment (``network_configuration``).
+
+        ``instance`` None: no instance of the task's Auto Scaling group capacity provider fits
+        it yet; the task waits in PROVISIONING, reserving nothing, until ``place`` gives it one
+        (``capacity.place_waiting``) or it is stopped."""
         store = self.store
+        fargate = launch_type == "FARGATE"
         task_id = store.ids.hex32()
         cluster_name = arns.cluster_name(cluster_arn)
         arn = arns.task(cluster_name, task_id)
@@ -241,7 +258,10 @@ class Lifecycle:
             id=task_id,
             cluster_arn=cluster_arn,
             task_definition=td,
-            container_instance_arn=instance.arn,
+            container_instance_arn=None if fargate or instance is None else instance.arn,
+            fargate_host=instance.arn if fargate and instance is not None else None,
+            launch_type=launch_type,
+            availability_zone=instance.availability_zone if instance is not None else None,
             group=group,
             started_by=started_by,
             created_at=store.clock.now,
@@ -255,18 +275,24 @@ class Lifecycle:
             cpu=footprint[0],
             memory=footprint[1],
         )
+        if instance is None:
+            return self._wait(task)
+        if td.network_mode == "awsvpc":
+            if subnet is None and not fargate:
+                subnet = _instance_subnet(instance, network_configuration)
+            fargate_mod.attach_network(store, task, network_configuration, subnet)
         store.tasks[arn] = task
         if service_name is not None:
             store.tasks_of_service(cluster_arn, service_name)[arn] = task
         self._reserve(task, instance)
         store.record(
             EV.TASK_STATE_CHANGE,
-            f"task {task_id} PROVISIONING on {instance.id}",
+            f"task {task_id} PROVISIONING on {'Fargate' if fargate else instance.id}",
             cluster_arn=cluster_arn,
             subject=arn,
             lastStatus=S.PROVISIONING._value_,
             desiredStatus=DESIRED.RUNNING._value_,
-            instance=instance.arn,
+            instance=task.container_instance_arn,
         )
         self._count(task, None, S.PROVISIONING)
         delay = _provisioning(self.timings, task)
@@ -275,6 +301,55 @@ class Lifecycle:
         else:
             self._after(delay, task, S.PROVISIONING, self._to_pending)
         return task
+
+    def _wait(self, task: task_mod.Task) -> task_mod.Task:
+        """A new task with no instance yet: PROVISIONING until ``place`` (no timer runs)."""
+        store = self.store
+        store.tasks[task.arn] = task
+        if task.service_name is not None:
+            store.tasks_of_service(task.cluster_arn, task.service_name)[task.arn] = task
+        store.record(
+            EV.TASK_STATE_CHANGE,
+            f"task {task.id} PROVISIONING, waiting for capacity",
+            cluster_arn=task.cluster_arn,
+            subject=task.arn,
+            lastStatus=S.PROVISIONING._value_,
+            desiredStatus=DESIRED.RUNNING._value_,
+            instance=None,
+        )
+        self._count(task, None, S.PROVISIONING)
+        return task
+
+    def place(
+        self,
+        task: task_mod.Task,
+        instance: ci_mod.ContainerInstance,
+        network_configuration: dict[str, Any] | None = None,
+    ) -> None:
+        """A task waiting in PROVISIONING for capacity goes to ``instance`` (placement chose
+        it): it reserves its resources there and carries on (its network, then PENDING)."""
+        task.container_instance_arn = instance.arn
+        task.availability_zone = instance.availability_zone
+        task.version += 1
+        if task.task_definition.network_mode == "awsvpc":
+            subnet = _instance_subnet(instance, network_configuration)
+            fargate_mod.attach_network(self.store, task, network_configuration, subnet)
+        self._reserve(task, instance)
+        instance.pending_tasks_count += 1  # counted pending since creation, now on this instance
+        self.store.record(
+            EV.TASK_STATE_CHANGE,
+            f"task {task.id} PROVISIONING on {instance.id}",
+            cluster_arn=task.cluster_arn,
+            subject=task.arn,
+            lastStatus=S.PROVISIONING._value_,
+            desiredStatus=task.desired_status._value_,
+            instance=instance.arn,
+        )
+        delay = _provisioning(self.timings, task)
+        if delay <= 0:
+            self._to_pending(task)
+        else:
+            self._after(delay, task, S.PROVISIONING, self._to_pending)
 
     # -- resources -----------------------------------------------------------------------------
     def _footprint(
@@ -296,8 +371,15 @@ class Lifecycle:
     def _reserve(self, task: task_mod.Task, inst: ci_mod.ContainerInstance) -> None:
         inst.remaining_cpu -= task.cpu
         inst.remaining_memory -= task.memory
+        if task.fargate_host is not None:  # a hidden host: in no placement index
+            inst.running_tasks_count += 1
+            return
+        if task.attachments:  # awsvpc on EC2: one of the instance's ENIs
+            self.store.enis[inst.arn] = self.store.enis.get(inst.arn, 0) + 1
         inst.ports.update(task.ports)
         inst.ports_udp.update(task.ports_udp)
+        if inst.gpu_ids:
+            self._assign_gpus(task, inst)
         inst.running_tasks_count += 1
         inst.group_counts[task.group] += 1
         inst.version += 1
@@ -306,19 +388,40 @@ class Lifecycle:
         index.count_task(task.group, inst.index, +1)
 
     def _release(self, task: task_mod.Task) -> None:
-        inst = self.store.instances.get(task.container_instance_arn)
+        if task.fargate_host is not None:
+            fargate_mod.release_host(self.store, task)
+            return
+        inst = self.store.instances.get(task.container_instance_arn or "")
         if inst is None:
             return
+        if task.attachments:
+            enis = self.store.enis
+            enis[inst.arn] = max(0, enis.get(inst.arn, 0) - 1)
         inst.remaining_cpu += task.cpu
         inst.remaining_memory += task.memory
         inst.ports.difference_update(task.ports)
         inst.ports_udp.difference_update(task.ports_udp)
+        if inst.gpus_used:
+            for c in task.containers:
+                inst.gpus_used.difference_update(c.gpu_ids)
         inst.version += 1
         self.store.indexes[task.cluster_arn].update_resources(inst)
 
+    def _assign_gpus(self, task: task_mod.Task, inst: ci_mod.ContainerInstance) -> None:
+        """Give each container the GPUs its ``resourceRequirements`` ask for (placement has
+        checked that the instance has enough left): the first free ids, in order."""
+        wanted = placement.container_gpus(task.task_definition)
+        if not any(wanted):
+            return
+        free = list(inst.remaining_gpus)
+        for c, n in zip(task.containers, wanted, strict=False):
+            if n:
+                c.gpu_ids, free = tuple(free[:n]), free[n:]
+                inst.gpus_used.update(c.gpu_ids)
+
     def _unclaim(self, task: task_mod.Task) -> None:
         """Desired status left RUNNING: the task no longer counts on its instance or in spread."""
-        inst = self.store.instances.get(task.container_instance_arn)
+        inst = self.store.instances.get(task.container_instance_arn or "")
         if inst is None:
             return
         inst.running_tasks_count -= 1
@@ -334,7 +437,7 @@ class Lifecycle:
             return
         store = self.store
         cluster = store.clusters[task.cluster_arn]
-        inst = store.instances.get(task.container_instance_arn)
+        inst = store.instances.get(task.container_instance_arn or "")
         service = None
         if task.service_name is not None:
             service = store.services.get(store.service_arn(cluster, task.service_name))
@@ -342,7 +445,7 @@ class Lifecycle:
         if service is not None:
             deployment = next((d for d in service.deployments if d.id == task.deployment_id), None)
         for status, delta in ((old, -1), (new, +1)):
-            if status is S.PENDING:
+            if status in PENDING_COUNTED:
                 cluster.pending_tasks_count += delta
                 if inst is not None:
                     inst.pending_tasks_count += delta
@@ -363,6 +466,8 @@ class Lifecycle:
             return
         task.last_status = new
         task.version += 1
+        if task.attachments:
+            fargate_mod.attachment_status(task, new)
         self._count(task, old, new)
         if new is S.RUNNING:
             task.reached_running = True
@@ -395,7 +500,7 @@ class Lifecycle:
             self._begin_stopping(task)
             return
         task.pull_started_at = self.store.clock.now
-        agent = self.store.agents.get(task.container_instance_arn)
+        agent = self.store.agents.get(task.host_arn)
         if agent is not None:
             agent.start_task(self.spec(task))
 
@@ -406,7 +511,7 @@ class Lifecycle:
 
     def _to_stopping(self, task: task_mod.Task) -> None:
         self.set_status(task, S.STOPPING)
-        agent = self.store.agents.get(task.container_instance_arn)
+        agent = self.store.agents.get(task.host_arn)
         never_started = task.pull_started_at is None
         done = all(c.last_status == CS.STOPPED for c in task.containers)
         if never_started or done or agent is None or agent.lost:
@@ -457,9 +562,13 @@ class Lifecycle:
             self._schedule_forget(task, stopped + self.timings.retention - store.clock.now)
             return
         if status is S.PROVISIONING:
+            if not task.host_arn:  # waiting for capacity: placed by capacity.place_waiting
+                if task.desired_status != DESIRED.RUNNING:
+                    self._after(0.0, task, S.PROVISIONING, self._to_stopping)
+                return
             self._after(0.0, task, S.PROVISIONING, self._to_pending)
             return
-        agent = store.agents.get(task.container_instance_arn)
+        agent = store.agents.get(task.host_arn)
         if agent is None or agent.lost:
             return
         spec = self.spec(task)
@@ -507,6 +616,9 @@ class Lifecycle:
             # The next step happens on the clock, not inside the call: right after StopTask,
             # ECS answers desiredStatus STOPPED with lastStatus still RUNNING.
             self._after(0.0, task, task.last_status, self._begin_stopping)
+        elif task.last_status is S.PROVISIONING and not task.host_arn:
+            # waiting for capacity (no instance yet): nothing runs, it goes straight down
+            self._after(0.0, task, S.PROVISIONING, self._to_stopping)
         # PROVISIONING and ACTIVATING finish their step first, then notice desired STOPPED;
         # a task that must stop is not kept waiting at the activation gate (for its load
         # balancer's first healthy check, say): its holds are dropped.
@@ -572,6 +684,12 @@ class Lifecycle:
         task.version += 1
         if ev.state is base.ContainerState.RUNNING:
             c.bindings = ev.bindings
+            if ev.image_digest is not None:
+                c.image_digest = ev.image_digest
+            if task.attachments:  # a runtime with real networking knows the real address
+                agent = self.store.agents.get(task.host_arn)
+                if agent is not None:
+                    fargate_mod.use_real_address(task, agent.task_address(task.arn))
             self.store.record(
                 EV.CONTAINER_STATE_CHANGE,
                 f"container {c.name} of task {task.id} RUNNING",
@@ -604,7 +722,12 @@ class Lifecycle:
         )
         if task.desired_status == DESIRED.RUNNING:
             if ev.start_failed:
-                self.stop(task, "TaskFailedToStart", ev.reason or "TaskFailedToStart")
+                # The runtime reports the container that failed first, with ECS's start error
+                # (CannotPullContainerError: ..., CannotStartContainerError: ...).
+                reason = ev.reason or (
+                    "CannotStartContainerError: the container did not start"  # our wording
+                )
+                self.stop(task, "TaskFailedToStart", reason)
             elif c.essential:
                 self.stop(task, "EssentialContainerExited", "Essential container in task exited")
         if task.last_status is S.STOPPING and all(
@@ -617,7 +740,7 @@ class Lifecycle:
     ) -> None:
         """After a reconnect: containers ECS thinks are running but the host no longer has."""
         for task in list(self.store.tasks.values()):
-            if task.container_instance_arn != instance_arn or task.last_status is S.STOPPED:
+            if task.host_arn != instance_arn or task.last_status is S.STOPPED:
                 continue
             if task.last_status in (S.PROVISIONING,):
                 continue
@@ -661,7 +784,7 @@ class Lifecycle:
             task_arn=task.arn,
             task_id=task.id,
             cluster=arns.cluster_name(task.cluster_arn),
-            instance_id=arns.resource_id(task.container_instance_arn),
+            instance_id=arns.resource_id(task.host_arn),
             task_definition_arn=td.arn,
             family=td.family,
             network_mode=td.network_mode,
@@ -670,6 +793,21 @@ class Lifecycle:
             group=task.group,
             volumes=volumes,
         )
+
+
+def _instance_subnet(
+    instance: ci_mod.ContainerInstance, network_configuration: dict[str, Any] | None
+) -> str | None:
+    """The subnet of an awsvpc task's ENI on an EC2 instance: the instance's own if given, else
+    the first given subnet in the instance's zone, else the first given."""
+    vpc = (network_configuration or {}).get("awsvpcConfiguration") or {}
+    subnets = [str(s) for s in vpc.get("subnets") or []]
+    own = instance.attributes.get("ecs.subnet-id")
+    if own in subnets or not subnets:
+        return own
+    zone = instance.availability_zone
+    same = [s for s in subnets if fargate_mod.availability_zone(s) == zone]
+    return (same or subnets)[0]
 
 
 def container_specs(td: td_mod.TaskDefinition, overrides: object) -> tuple[base.ContainerSpec, ...]:

@@ -2,8 +2,8 @@
 
 ECS places a task in four steps (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html):
 
-1. keep the instances that can take it: ACTIVE, agent connected, enough CPU and memory, its
-   static host ports free;
+1. keep the instances that can take it: ACTIVE, agent connected, enough CPU, memory and GPUs
+   (a container's ``resourceRequirements`` of type GPU), its static host ports free;
 2. keep those that satisfy the placement constraints (``distinctInstance``, ``memberOf`` with a
    cluster query language expression): constraints are binding;
 3. rank what is left by the placement strategies, in order, each one breaking the ties of the
@@ -11,8 +11,8 @@ ECS places a task in four steps (https://docs.aws.amazon.com/AmazonECS/latest/de
 4. take the best.
 
 Every rejected instance keeps the reason it failed first, in that order (AGENT, RESOURCE:CPU,
-RESOURCE:MEMORY, RESOURCE:PORTS, then the constraint), which is what RunTask's ``failures`` and
-the service event's "closest matching" instance report.
+RESOURCE:MEMORY, RESOURCE:GPU, RESOURCE:PORTS, then the constraint), which is what RunTask's
+``failures`` and the service event's "closest matching" instance report.
 
 ``ClusterIndex`` keeps the numbers placement needs as numpy arrays (one slot per instance, in
 registration order) so that a decision over a thousand instances is a few vector operations. The
@@ -22,8 +22,8 @@ engine updates it whenever it changes an instance; ``place`` itself only reads i
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -43,15 +43,18 @@ __all__ = [
 ]
 
 #: Stage at which an instance was rejected; higher means it got further ("closer").
-NOT_ACTIVE, AGENT, CPU, MEMORY, PORTS, ATTRIBUTE, CONSTRAINT, FITS = range(8)
+NOT_ACTIVE, AGENT, CPU, MEMORY, GPU, PORTS, ATTRIBUTE, CONSTRAINT, FITS = range(9)
 STAGE_REASON = {
     NOT_ACTIVE: "INACTIVE",
     AGENT: "AGENT",
     CPU: "RESOURCE:CPU",
     MEMORY: "RESOURCE:MEMORY",
+    GPU: "RESOURCE:GPU",
     PORTS: "RESOURCE:PORTS",
     ATTRIBUTE: "ATTRIBUTE",
 }
+#: Why an instance outside a ``memberOf`` expression (or a request's ``members``) is rejected.
+MEMBER_OF_UNSATISFIED = "MemberOf placement constraint unsatisfied."
 #: Default number of instances up to which a decision records every instance's reason.
 EXPLAIN_LIMIT = 64
 BIG = int(np.iinfo(np.int64).max)
@@ -79,6 +82,13 @@ class PlacementRequest:
     strategies: tuple[Strategy, ...] = RUN_TASK_DEFAULT_STRATEGY
     attributes: tuple[str, ...] = ()  # the task definition's requiresAttributes
     operation: str = "RunTask"
+    gpus: int = 0  # GPUs the task's containers require (resourceRequirements type GPU)
+    #: awsvpc on EC2: whether the instance at an index has a free ENI (``fargate.eni_checker``)
+    eni: Callable[[int], bool] | None = None
+    #: Only these instances (a mask over the index, as it was when the request was made): a
+    #: capacity provider's own instances. Rejected as a ``memberOf`` constraint listed after
+    #: ``constraints`` would be, at the cost of one vector operation (``capacity.py``).
+    members: npt.NDArray[np.bool_] | None = field(default=None, compare=False)
 
 
 class PlacementDecision(NamedTuple):
@@ -108,9 +118,11 @@ class ClusterIndex:
         self.mem: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self.active: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
         self.connected: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
+        self.gpu: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # GPUs not assigned
         self.groups: dict[str, npt.NDArray[np.int64]] = {}
         self._attr_codes: dict[str, npt.NDArray[np.int64]] = {}
         self._attr_masks: dict[tuple[str, ...], npt.NDArray[np.bool_]] = {}
+        self._provider_masks: dict[tuple[str, int], npt.NDArray[np.bool_]] = {}
 
     def __len__(self) -> int:
         return len(self.instances)
@@ -122,6 +134,7 @@ class ClusterIndex:
         self.mem = np.append(self.mem, instance.remaining_memory)
         self.active = np.append(self.active, instance.status == ci_mod.InstanceStatus.ACTIVE)
         self.connected = np.append(self.connected, instance.agent_connected)
+        self.gpu = np.append(self.gpu, len(instance.remaining_gpus))
         for name, counts in self.groups.items():
             self.groups[name] = np.append(counts, 0)
         self.attributes_changed()
@@ -131,6 +144,8 @@ class ClusterIndex:
         i = instance.index
         self.cpu[i] = instance.remaining_cpu
         self.mem[i] = instance.remaining_memory
+        if instance.gpu_ids:
+            self.gpu[i] = len(instance.remaining_gpus)
 
     def update(self, instance: ci_mod.ContainerInstance) -> None:
         """Refresh one instance's numbers after the engine changed it."""
@@ -139,10 +154,30 @@ class ClusterIndex:
         self.mem[i] = instance.remaining_memory
         self.active[i] = instance.status == ci_mod.InstanceStatus.ACTIVE
         self.connected[i] = instance.agent_connected
+        self.gpu[i] = len(instance.remaining_gpus)
+        self._provider_masks.clear()
 
     def attributes_changed(self) -> None:
         self._attr_codes.clear()
         self._attr_masks.clear()
+        self._provider_masks.clear()
+
+    def launched_by(self, provider: str) -> npt.NDArray[np.bool_]:
+        """Which instances the capacity provider ``provider``'s Auto Scaling group launched
+        (whatever their status). Read-only; cached until an instance is added or changed: an
+        instance's ``capacity_provider_name`` is set as it registers, before anything places
+        (``cluster_autoscaling.register``)."""
+        key = (provider, len(self.instances))
+        mask = self._provider_masks.get(key)
+        if mask is None:
+            mask = np.fromiter(
+                (inst.capacity_provider_name == provider for inst in self.instances),
+                dtype=bool,
+                count=len(self.instances),
+            )
+            mask.flags.writeable = False
+            self._provider_masks[key] = mask
+        return mask
 
     def has_attributes(self, names: tuple[str, ...]) -> npt.NDArray[np.bool_]:
         """Which instances carry every attribute in ``names`` (cached per set of names)."""
@@ -180,6 +215,26 @@ def required_attributes(td: td_mod.TaskDefinition) -> tuple[str, ...]:
     return tuple(str(a["name"]) for a in td.document.get("requiresAttributes", []) if a.get("name"))
 
 
+def container_gpus(td: td_mod.TaskDefinition) -> tuple[int, ...]:
+    """GPUs each container of ``td`` requires (``resourceRequirements`` of type GPU), in order."""
+    out = []
+    for c in td.document.get("containerDefinitions", []):
+        n = 0
+        for r in c.get("resourceRequirements") or ():
+            if r.get("type") == "GPU":
+                try:
+                    n += int(r.get("value", 0))
+                except (TypeError, ValueError):
+                    continue
+        out.append(n)
+    return tuple(out)
+
+
+def required_gpus(td: td_mod.TaskDefinition) -> int:
+    """GPUs a task of ``td`` needs on its instance (the sum over its containers)."""
+    return sum(container_gpus(td))
+
+
 def field_value(instance: ci_mod.ContainerInstance, field_name: str) -> str | None:
     """The value a ``spread`` field takes on an instance."""
     if field_name in ("instanceId", "host"):
@@ -211,6 +266,12 @@ def _place(
     cpu_ok = index.cpu >= request.cpu
     live_cpu = live & cpu_ok
     ok = live_cpu & (index.mem >= request.memory)
+    gpu_fail: list[int] = []
+    if request.gpus:
+        short = ok & (index.gpu < request.gpus)
+        if short.any():
+            gpu_fail = np.flatnonzero(short).tolist()
+            ok &= ~short
     constraint_reason: dict[int, str] = {}
     port_fail: list[int] = []
     if (request.ports or request.ports_udp) and ok.any():
@@ -224,12 +285,23 @@ def _place(
         if missing.any():
             attr_fail = np.flatnonzero(missing).tolist()
             ok &= ~missing
+    if request.eni is not None and ok.any():  # RESOURCE:ENI, reported like a constraint
+        for i in np.flatnonzero(ok).tolist():
+            if not request.eni(i):
+                constraint_reason[i] = "RESOURCE:ENI"
+                ok[i] = False
     if request.constraints and ok.any():
         for i in np.flatnonzero(ok).tolist():
             why = constraint_failure(index, i, request)
             if why is not None:
                 constraint_reason[i] = why
                 ok[i] = False
+    if request.members is not None and ok.any():
+        outside = ok & ~request.members
+        if outside.any():
+            for i in np.flatnonzero(outside).tolist():
+                constraint_reason[i] = MEMBER_OF_UNSATISFIED
+            ok &= request.members
     candidates = int(np.count_nonzero(ok))
     if candidates and n > explain_limit:
         # The fast path for big clusters: counts per reason, no per-instance story.
@@ -242,9 +314,11 @@ def _place(
             "RESOURCE:CPU": n_live - n_live_cpu,
             "RESOURCE:MEMORY": n_live_cpu
             - candidates
+            - len(gpu_fail)
             - len(port_fail)
             - len(attr_fail)
             - len(constraint_reason),
+            "RESOURCE:GPU": len(gpu_fail),
             "RESOURCE:PORTS": len(port_fail),
             "ATTRIBUTE": len(attr_fail),
         }
@@ -253,7 +327,7 @@ def _place(
         chosen = rank(index, ok, request, rng)
         summary = {k: v for k, v in counts.items() if v}
         return PlacementDecision(chosen, candidates, summary, {}, None, request.strategies), ok
-    stage = _stages(index, request, live, cpu_ok, port_fail, attr_fail, constraint_reason)
+    stage = _stages(index, request, live, cpu_ok, gpu_fail, port_fail, attr_fail, constraint_reason)
 
     def reason_of(i: int) -> str:
         s = int(stage[i])
@@ -287,6 +361,7 @@ def _stages(
     request: PlacementRequest,
     live: npt.NDArray[np.bool_],
     cpu_ok: npt.NDArray[np.bool_],
+    gpu_fail: list[int],
     port_fail: list[int],
     attr_fail: list[int],
     constraint_reason: dict[int, str],
@@ -297,6 +372,8 @@ def _stages(
     stage[live & ~cpu_ok] = CPU
     stage[index.active & ~index.connected] = AGENT
     stage[~index.active] = NOT_ACTIVE
+    for i in gpu_fail:
+        stage[i] = GPU
     for i in port_fail:
         stage[i] = PORTS
     for i in attr_fail:
@@ -363,7 +440,7 @@ def constraint_failure(index: ClusterIndex, i: int, request: PlacementRequest) -
             and expression
             and not query.compile_expression(expression, request.operation).matches(inst)
         ):
-            return "MemberOf placement constraint unsatisfied."
+            return MEMBER_OF_UNSATISFIED
     return None
 
 
@@ -412,11 +489,18 @@ def fits(index: ClusterIndex, i: int, request: PlacementRequest) -> str | None:
         return "RESOURCE:CPU"
     if index.mem[i] < request.memory:
         return "RESOURCE:MEMORY"
+    if request.gpus and index.gpu[i] < request.gpus:
+        return "RESOURCE:GPU"
     if _ports_clash(inst, request):
         return "RESOURCE:PORTS"
     if request.attributes and not index.has_attributes(request.attributes)[i]:
         return "ATTRIBUTE"
-    return constraint_failure(index, i, request)
+    if request.eni is not None and not request.eni(i):
+        return "RESOURCE:ENI"
+    why = constraint_failure(index, i, request)
+    if why is None and request.members is not None and not request.members[i]:
+        return MEMBER_OF_UNSATISFIED
+    return why
 
 
 class Batch:
@@ -439,18 +523,20 @@ class Batch:
         self.request = request
         self.rng = rng
         self.explain_limit = explain_limit
+        self.small = len(index) <= explain_limit  # (no instance joins during one batch)
         self.ok: npt.NDArray[np.bool_] | None = None
         self.rejected: Mapping[str, int] = MappingProxyType({})  # replaced, never mutated
         self.candidates = 0
         # a lone binpack strategy: the scores to minimise, kept up to date instance by instance
         self.scores: npt.NDArray[np.int64] | None = None
         self.values: npt.NDArray[np.int64] | None = None
+        self.best: int | None = None  # argmin of ``scores``, while known
         if len(request.strategies) == 1 and request.strategies[0][0] == "binpack":
             self.values = index.cpu if request.strategies[0][1] == "cpu" else index.mem
 
     def next(self) -> PlacementDecision:
         index, request = self.index, self.request
-        if len(index) <= self.explain_limit or self.ok is None or not self.candidates:
+        if self.small or self.ok is None or not self.candidates:
             decision, ok = _place(index, request, self.rng, self.explain_limit)
             if decision.instance is not None and ok is not None:
                 self.ok = ok
@@ -458,9 +544,12 @@ class Batch:
                 self.candidates = decision.candidates
                 if self.values is not None:
                     self.scores = np.where(self.ok, self.values, BIG)
+                    self.best = None
             return decision
         if self.scores is not None:
-            chosen = int(np.argmin(self.scores))  # the first of the fullest, as ``rank`` picks
+            if self.best is None:  # the first of the fullest, as ``rank`` picks
+                self.best = int(self.scores.argmin())
+            chosen = self.best
         else:
             chosen = rank(index, self.ok, request, self.rng)
         return PlacementDecision(
@@ -476,7 +565,9 @@ class Batch:
             why: str | None = "RESOURCE:CPU"
         elif inst.remaining_memory < request.memory:
             why = "RESOURCE:MEMORY"
-        elif request.ports or request.ports_udp or request.constraints:
+        elif request.gpus and len(inst.remaining_gpus) < request.gpus:
+            why = "RESOURCE:GPU"
+        elif request.ports or request.ports_udp or request.constraints or request.eni:
             why = fits(self.index, i, request)
         else:  # attributes and agent cannot change by placing a task
             why = None
@@ -485,4 +576,10 @@ class Batch:
             self.candidates -= 1
             self.rejected = MappingProxyType({**self.rejected, why: self.rejected.get(why, 0) + 1})
         if self.scores is not None and self.values is not None:
-            self.scores[i] = self.values[i] if why is None else BIG
+            old = self.scores[i]
+            new = self.values[i] if why is None else BIG
+            self.scores[i] = new
+            # the first of the minimum took a task and got no emptier: still the first of the
+            # minimum (every other score was already higher, or as high further on)
+            if i != self.best or new > old:
+                self.best = None

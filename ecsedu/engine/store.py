@@ -15,6 +15,7 @@ from ecsedu import clock as clock_mod
 from ecsedu import ids as ids_mod
 from ecsedu.agent import agent as agent_mod
 from ecsedu.engine import placement
+from ecsedu.model import capacity_provider as cp_mod
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import eventlog
@@ -44,7 +45,14 @@ class Store:
     clusters: dict[str, cluster_mod.Cluster] = field(default_factory=dict)  # by ARN
     indexes: dict[str, placement.ClusterIndex] = field(default_factory=dict)  # by cluster ARN
     instances: dict[str, ci_mod.ContainerInstance] = field(default_factory=dict)
+    #: Agents of container instances and of hidden Fargate hosts, by their ARN.
     agents: dict[str, agent_mod.ContainerAgent] = field(default_factory=dict)
+    #: Fargate: the hidden micro-VM of each Fargate task, by its ARN (never listed or placed on).
+    fargate_hosts: dict[str, ci_mod.ContainerInstance] = field(default_factory=dict)
+    #: awsvpc on EC2: task ENIs attached to each container instance, by instance ARN.
+    enis: dict[str, int] = field(default_factory=dict)
+    #: Fargate hosts alive per (cluster ARN, Availability Zone): Fargate spreads over zones.
+    fargate_zones: dict[tuple[str, str], int] = field(default_factory=dict)
     families: dict[str, list[td_mod.TaskDefinition]] = field(default_factory=dict)
     td_requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # by TD ARN
     td_tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)
@@ -52,6 +60,10 @@ class Store:
     services: dict[str, service_mod.Service] = field(default_factory=dict)
     log: eventlog.EventLog = field(default_factory=eventlog.EventLog)
     service_tasks: dict[tuple[str, str], dict[str, task_mod.Task]] = field(default_factory=dict)
+    #: Capacity providers by name (FARGATE and FARGATE_SPOT are built in, never stored) and
+    #: EC2 Auto Scaling groups by name.
+    capacity_providers: dict[str, cp_mod.CapacityProvider] = field(default_factory=dict)
+    auto_scaling_groups: dict[str, cp_mod.AutoScalingGroup] = field(default_factory=dict)
     explain_limit: int = placement.EXPLAIN_LIMIT
     #: The state of controllers beyond ECS itself, by name ("scaling", "cloudwatch", "loads",
     #: "elb"): created by each controller on first use.

@@ -1,7 +1,8 @@
 """Container instances: an EC2 instance (or any host) running Docker and the ECS container agent.
 
-Each instance registers its resources (1024 CPU units per vCPU, memory in MiB, and the host
-ports the agent reserves) and ECS keeps ``remaining`` up to date as tasks are placed and stop.
+Each instance registers its resources (1024 CPU units per vCPU, memory in MiB, the host
+ports the agent reserves, and the ids of its GPUs, if it has any) and ECS keeps ``remaining``
+up to date as tasks are placed and stop.
 Status is ACTIVE, DRAINING or INACTIVE (after deregistration); ``agent_connected`` says whether
 the agent is talking to ECS: only instances with a connected agent accept new tasks.
 """
@@ -53,6 +54,14 @@ class ContainerInstance:
     docker_host: str | None = None
     address: str | None = None
     index: int = 0  # position in its cluster's placement index
+    gpu_ids: tuple[str, ...] = ()  # registered GPUs (the GPU STRINGSET resource)
+    gpus_used: set[str] = field(default_factory=set)  # GPU ids assigned to tasks' containers
+    #: CONTAINER_RUNTIME health as last described (OK, IMPAIRED, INSUFFICIENT_DATA) and when
+    #: it last changed (None: since registration).
+    health_status: str = "OK"
+    health_changed_at: float | None = None
+    #: The Auto Scaling group capacity provider whose group launched this instance.
+    capacity_provider_name: str | None = None
 
     # -- read-only queries, shaped for the cluster query language -------------------------------
     @property
@@ -69,6 +78,13 @@ class ContainerInstance:
     def task_groups(self) -> frozenset[str]:
         """Groups of the tasks on this instance (``task:group`` in the query language)."""
         return frozenset(g for g, n in self.group_counts.items() if n > 0)
+
+    @property
+    def remaining_gpus(self) -> tuple[str, ...]:
+        """GPU ids not assigned to any container, in registration order."""
+        if not self.gpus_used:
+            return self.gpu_ids
+        return tuple(g for g in self.gpu_ids if g not in self.gpus_used)
 
     def used_ports(self, protocol: str = "tcp") -> set[str]:
         if protocol == "udp":

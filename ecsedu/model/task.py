@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 from ecsedu.model import task_definition as task_definition_mod
 
@@ -44,6 +45,14 @@ class TaskStatus(str, enum.Enum):
 # Keyed by the plain string value (``_value_``, the Enum API's own attribute): hashing a str is
 # far cheaper than hashing an Enum member, and this runs on every state change.
 ORDER = {status._value_: index for index, status in enumerate(TaskStatus)}
+
+
+#: The states ECS's counters count as pending: a task is pending until it is RUNNING.
+PENDING_COUNTED = (
+    TaskStatus.PROVISIONING,
+    TaskStatus.PENDING,
+    TaskStatus.ACTIVATING,
+)
 
 
 def is_forward(current: TaskStatus, new: TaskStatus) -> bool:
@@ -101,6 +110,8 @@ class Container:
         tuple[int, int, str, str], ...
     ] = ()  # (containerPort, hostPort, protocol, hostIp)
     runtime_id: str | None = None
+    image_digest: str | None = None  # sha256:... of the image the container runs
+    gpu_ids: tuple[str, ...] = ()  # GPUs of the instance assigned to this container
 
 
 @dataclass(slots=True)
@@ -111,7 +122,7 @@ class Task:
     id: str
     cluster_arn: str
     task_definition: task_definition_mod.TaskDefinition
-    container_instance_arn: str
+    container_instance_arn: str | None  # None on Fargate: the task's host is hidden
     group: str
     started_by: str | None
     created_at: float
@@ -137,8 +148,22 @@ class Task:
     overrides: dict[str, object] = field(default_factory=dict)
     tags: list[dict[str, str]] = field(default_factory=list)
     reached_running: bool = False
+    protected_until: float | None = None  # task scale-in protection expires then (clock time)
     cpu: int = 0  # CPU units reserved on the instance (fixed at placement)
     memory: int = 0  # MiB reserved on the instance (fixed at placement)
+    capacity_provider_name: str | None = None  # FARGATE / FARGATE_SPOT / an ASG provider
+    platform_version: str | None = None  # Fargate: "1.4.0" (LATEST resolved)
+    #: The task's attachments as ECS describes them (an ElasticNetworkInterface for awsvpc).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    private_ip: str | None = None  # awsvpc: the ENI's private IPv4 address
+    availability_zone: str | None = None
+    #: Fargate: the ARN of the hidden micro-VM the task runs on (never a container instance).
+    fargate_host: str | None = None
+
+    @property
+    def host_arn(self) -> str:
+        """What the task runs on: its container instance, or its hidden Fargate host."""
+        return self.container_instance_arn or self.fargate_host or ""
 
     @property
     def alive(self) -> bool:

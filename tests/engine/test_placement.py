@@ -377,3 +377,167 @@ def test_the_service_event_names_the_missing_attribute() -> None:
         "attribute required by your task. For more information, see the Troubleshooting section "
         "of the Amazon ECS Developer Guide."
     )
+
+
+# -- GPUs --------------------------------------------------------------------------------------
+GPU_1 = [{"type": "GPU", "value": "1"}]
+
+
+def gpu_world(gpus: list[int]) -> tuple[Any, list[str]]:
+    """Cluster ``c`` with one instance per entry, each with that many GPUs."""
+    ecs = ecsedu.connect(seed=7)
+    ecs.create_cluster(clusterName="c")
+    arns: list[str] = []
+    for n in gpus:
+        arns += ecs.add_instances("c", count=1, gpus=n)
+    return ecs, arns
+
+
+def resource(instance: dict[str, Any], kind: str, name: str) -> Any:
+    entry = next((r for r in instance[kind] if r["name"] == name), None)
+    return None if entry is None else entry.get("stringSetValue", entry.get("integerValue"))
+
+
+def describe_instance(ecs: Any, arn: str) -> dict[str, Any]:
+    out = ecs.describe_container_instances(cluster="c", containerInstances=[arn])
+    return dict(out["containerInstances"][0])
+
+
+def test_gpu_instances_register_their_gpu_ids_and_others_have_no_gpu_resource() -> None:
+    ecs, (plain, gpu) = gpu_world([0, 2])
+    ids = resource(describe_instance(ecs, gpu), "registeredResources", "GPU")
+    assert len(set(ids)) == len(ids) == 2
+    assert all(i.startswith("GPU-") for i in ids)
+    entry = next(
+        r for r in describe_instance(ecs, gpu)["registeredResources"] if r["name"] == "GPU"
+    )
+    assert entry["type"] == "STRINGSET"
+    assert resource(describe_instance(ecs, gpu), "remainingResources", "GPU") == ids
+    assert resource(describe_instance(ecs, plain), "registeredResources", "GPU") is None
+    assert resource(describe_instance(ecs, plain), "remainingResources", "GPU") is None
+
+
+def test_register_container_instance_takes_a_gpu_total_resource() -> None:
+    ecs = ecsedu.connect()
+    ecs.create_cluster(clusterName="c")
+    out = ecs.register_container_instance(
+        cluster="c",
+        totalResources=[
+            {"name": "CPU", "type": "INTEGER", "integerValue": 4096},
+            {"name": "MEMORY", "type": "INTEGER", "integerValue": 15000},
+            {"name": "GPU", "type": "STRINGSET", "stringSetValue": ["GPU-a", "GPU-b"]},
+        ],
+    )["containerInstance"]
+    assert resource(out, "registeredResources", "GPU") == ["GPU-a", "GPU-b"]
+    assert resource(out, "remainingResources", "GPU") == ["GPU-a", "GPU-b"]
+
+
+def test_a_gpu_task_runs_only_where_a_gpu_is_free_and_gets_its_id() -> None:
+    ecs, (plain, gpu) = gpu_world([0, 2])
+    td = register(ecs, resourceRequirements=GPU_1)
+    placed = run(ecs, td, 3)
+    assert hosts(placed) == [gpu, gpu]
+    assert placed["failures"] == [
+        {"arn": plain, "reason": "RESOURCE:GPU"},
+        {"arn": gpu, "reason": "RESOURCE:GPU"},
+    ]
+    registered = resource(describe_instance(ecs, gpu), "registeredResources", "GPU")
+    assigned = [t["containers"][0]["gpuIds"] for t in placed["tasks"]]
+    assert assigned == [[registered[0]], [registered[1]]]
+    assert resource(describe_instance(ecs, gpu), "remainingResources", "GPU") == []
+    described = ecs.describe_tasks(cluster="c", tasks=[t["taskArn"] for t in placed["tasks"]])
+    assert [t["containers"][0]["gpuIds"] for t in described["tasks"]] == assigned
+
+
+def test_run_task_without_enough_gpus_fails_with_resource_gpu() -> None:
+    ecs, arns = gpu_world([0, 1])
+    td = ecs.register_task_definition(
+        family="two",
+        containerDefinitions=[
+            container("a", resourceRequirements=GPU_1),
+            container("b", resourceRequirements=GPU_1),
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    out = run(ecs, td)
+    assert out["tasks"] == []
+    assert out["failures"] == [{"arn": a, "reason": "RESOURCE:GPU"} for a in arns]
+
+
+def test_a_stopped_gpu_task_gives_its_gpus_back() -> None:
+    ecs, (gpu,) = gpu_world([1])
+    td = register(ecs, resourceRequirements=GPU_1)
+    [task] = run(ecs, td)["tasks"]
+    assert run(ecs, td)["failures"] == [{"arn": gpu, "reason": "RESOURCE:GPU"}]
+    ecs.advance(10)
+    ecs.stop_task(cluster="c", task=task["taskArn"])
+    ecs.advance(60)
+    registered = resource(describe_instance(ecs, gpu), "registeredResources", "GPU")
+    assert resource(describe_instance(ecs, gpu), "remainingResources", "GPU") == registered
+    [again] = run(ecs, td)["tasks"]
+    assert again["containers"][0]["gpuIds"] == registered
+
+
+def test_tasks_without_gpu_requirements_ignore_gpus() -> None:
+    ecs, (gpu,) = gpu_world([1])
+    placed = run(ecs, register(ecs), 2)
+    assert len(placed["tasks"]) == 2
+    assert all("gpuIds" not in t["containers"][0] for t in placed["tasks"])
+    assert resource(describe_instance(ecs, gpu), "remainingResources", "GPU") == resource(
+        describe_instance(ecs, gpu), "registeredResources", "GPU"
+    )
+
+
+def test_the_gpu_reason_explains_placement_and_the_service_event() -> None:
+    ecs, (plain,) = gpu_world([0])
+    td = register(ecs, resourceRequirements=GPU_1)
+    ecs.create_service(cluster="c", serviceName="g", taskDefinition=td, desiredCount=1)
+    ecs.advance(5)
+    [service] = ecs.describe_services(cluster="c", services=["g"])["services"]
+    instance_id = plain.rsplit("/", 1)[1]
+    assert service["events"][0]["message"] == (
+        "(service g) was unable to place a task because no container instance met all of its "
+        f"requirements. The closest matching (container-instance {instance_id}) has "
+        "insufficient GPU available. For more information, see the Troubleshooting section of "
+        "the Amazon ECS Developer Guide."
+    )
+    index = ecs.store.indexes[ecs.store.find_cluster("c").arn]
+    decision = placement.place(
+        index,
+        placement.PlacementRequest(cpu=0, memory=128, group="g", gpus=1),
+        ecs.store.placement_rng,
+    )
+    assert decision.instance is None
+    assert decision.reasons == {instance_id: "RESOURCE:GPU"}
+    assert dict(decision.rejected) == {"RESOURCE:GPU": 1}
+
+
+def test_gpu_shortage_is_counted_on_the_big_cluster_path() -> None:
+    ecs, arns = gpu_world([0] * 70 + [1])
+    td = register(ecs, resourceRequirements=GPU_1)
+    index = ecs.store.indexes[ecs.store.find_cluster("c").arn]
+    request = placement.PlacementRequest(cpu=0, memory=128, group="g", gpus=1)
+    decision = placement.place(index, request, ecs.store.placement_rng)
+    assert decision.instance == 70
+    assert dict(decision.rejected) == {"RESOURCE:GPU": 70}
+    placed = run(ecs, td, 2)
+    assert hosts(placed) == [arns[70]]
+    assert {f["reason"] for f in placed["failures"]} == {"RESOURCE:GPU"}
+
+
+def test_gpu_assignments_survive_save_and_load(tmp_path: Any) -> None:
+    ecs, (gpu,) = gpu_world([2])
+    td = register(ecs, resourceRequirements=GPU_1)
+    [task] = run(ecs, td)["tasks"]
+    ecs.advance(10)
+    path = str(tmp_path / "state.json")
+    ecs.save(path)
+    again = ecsedu.connect(state=path)
+    assert (
+        describe_instance(again, gpu)["remainingResources"]
+        == (describe_instance(ecs, gpu)["remainingResources"])
+    )
+    [back] = again.describe_tasks(cluster="c", tasks=[task["taskArn"]])["tasks"]
+    assert back["containers"][0]["gpuIds"] == task["containers"][0]["gpuIds"]
+    [second] = run(again, td)["tasks"]
+    assert second["containers"][0]["gpuIds"] != task["containers"][0]["gpuIds"]
+    assert run(again, td)["failures"] == [{"arn": gpu, "reason": "RESOURCE:GPU"}]

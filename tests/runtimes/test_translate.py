@@ -210,6 +210,63 @@ def test_network_modes_none_and_host(mode: str, docker_mode: str) -> None:
     assert args.endpoint is None
 
 
+def test_awsvpc_containers_join_the_pause_namespace_and_publish_nothing() -> None:
+    container = web(links=("db",))
+    task = spec(container, network_mode="awsvpc")
+    args = translate.create_args(task, container, OWNER, network_id="container:abc123")
+    assert args.host_config["network_mode"] == "container:abc123"
+    assert "port_bindings" not in args.host_config
+    assert "links" not in args.host_config
+    assert "ports" not in args.create
+    assert args.endpoint is None
+    assert args.create["labels"][labels.TASK_ARN] == task.task_arn
+    assert args.host_config["mem_limit"] == "64m"
+    # before the pause container exists (no network id) awsvpc is translated like bridge
+    plain = translate.create_args(task, container, OWNER)
+    assert plain.host_config["network_mode"] == "bridge"
+
+
+def test_the_pause_container_holds_the_task_namespace_and_its_ports() -> None:
+    task = spec(
+        web(),
+        web("api", ports=(PortSpec(8080, 8080), PortSpec(53, 53, "udp"))),
+        network_mode="awsvpc",
+    )
+    args = translate.pause_args(task, OWNER, "ecsedu/worker", "vpcnet")
+    assert args.image == "ecsedu/worker"
+    assert args.host_config["network_mode"] == "vpcnet"
+    assert args.host_config["port_bindings"] == {
+        "53/udp": ("127.0.0.7", None),
+        "80/tcp": ("127.0.0.7", None),
+        "8080/tcp": ("127.0.0.7", None),
+    }
+    assert args.create["entrypoint"] == list(translate.PAUSE_COMMAND)
+    lab = args.create["labels"]
+    assert lab[translate.PAUSE_LABEL] == task.task_arn
+    assert lab[labels.NAMESPACE] == "alice"
+    assert lab[labels.CONNECTION] == "a1b2c3d4e5f6"
+    assert lab[labels.INSTANCE] == "f" * 32
+    # never mistaken for one of the task's containers (inventory keys on these two)
+    assert labels.TASK_ARN not in lab
+    assert labels.CONTAINER_NAME not in lab
+    assert translate.pause_name(task) == "ecsedu-demo-01234567-pause"
+
+
+def test_vpc_network_name_and_labels_belong_to_the_connection() -> None:
+    assert translate.vpc_network_name("alice", "a1b2c3d4e5f6") == "ecsedu-vpc-alice-a1b2c3d4e5f6"
+    assert translate.vpc_labels("alice", "a1b2c3d4e5f6") == {
+        labels.NAMESPACE: "alice",
+        labels.CONNECTION: "a1b2c3d4e5f6",
+    }
+
+
+def test_inspect_address_reads_the_user_network_address() -> None:
+    info = {"NetworkSettings": {"Networks": {"ecsedu-vpc": {"IPAddress": "172.18.0.5"}}}}
+    assert translate.inspect_address(info) == "172.18.0.5"
+    assert translate.inspect_address({"NetworkSettings": {"Networks": {"x": {}}}}) is None
+    assert translate.inspect_address({}) is None
+
+
 # -- safety -----------------------------------------------------------------------------------------
 
 

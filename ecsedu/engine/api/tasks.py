@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecsedu import arns as arns_mod
 from ecsedu import errors
-from ecsedu.engine import describe, placement, query, validation
+from ecsedu.engine import describe, fargate, placement, query, validation
 from ecsedu.engine.api.common import api, describe_each, page
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import task as task_mod
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 def runnable_task_definition(cp: ControlPlane, ref: str, op: str) -> td_mod.TaskDefinition:
     td = cp.store.task_definition(ref, op)
     if td is None:
-        raise errors.ecs_error("InvalidParameterException", "TaskDefinition not found.", op)
+        # ClientException: https://github.com/Cloud-CV/EvalAI/issues/2419 (CreateService)
+        raise errors.ecs_error("ClientException", "TaskDefinition not found.", op)
     if td.status != td_mod.TaskDefinitionStatus.ACTIVE:
         raise errors.ecs_error("InvalidParameterException", "TaskDefinition is inactive", op)
     return td
@@ -33,18 +34,34 @@ def runnable_task_definition(cp: ControlPlane, ref: str, op: str) -> td_mod.Task
 def check_launch(
     cp: ControlPlane, td: td_mod.TaskDefinition, params: dict[str, Any], op: str
 ) -> None:
+    """ECS's launch rules: the launch type against the task definition, network configuration,
+    platform version, and no placement on Fargate."""
     launch = params.get("launchType")
-    if launch == "FARGATE" and "FARGATE" not in td.compatibilities:
+    if launch == "FARGATE" and not fargate.supports_fargate(td):
         raise errors.ecs_error(
             "InvalidParameterException",
             "Task definition does not support launch_type FARGATE.",
             op,
         )
     if launch == "FARGATE":
+        if params.get("placementConstraints"):
+            raise errors.ecs_error(
+                "InvalidParameterException",
+                "Placement constraints are not supported with FARGATE launch type.",
+                op,
+            )
+        if params.get("placementStrategy"):
+            raise errors.ecs_error(
+                "InvalidParameterException",
+                "Placement strategies are not supported with FARGATE launch type.",  # our wording
+                op,
+            )
+        fargate.check_platform_version(params.get("platformVersion"), op)
+    elif params.get("platformVersion") and not params.get("capacityProviderStrategy"):
         raise errors.ecs_error(
             "InvalidParameterException",
             # our wording
-            "ecsedu runs tasks on container instances (launch type EC2); FARGATE is not modelled.",
+            "The platform version can only be specified for tasks using the Fargate launch type.",
             op,
         )
     if td.network_mode == "awsvpc" and not params.get("networkConfiguration"):
@@ -58,6 +75,18 @@ def check_launch(
             "InvalidParameterException",
             "Network Configuration is not valid for the given networkMode of this task definition.",
             op,
+        )
+    if td.network_mode == "awsvpc":
+        strategy = params.get("capacityProviderStrategy")
+        if launch is None and not strategy:  # the cluster's default strategy, if it has one
+            cluster = cp.store.find_cluster(params.get("cluster") or "default")
+            strategy = getattr(cluster, "default_capacity_provider_strategy", None)
+        providers = [str(item.get("capacityProvider")) for item in strategy or []]
+        if launch is None and providers:  # a strategy of Fargate providers launches on Fargate
+            on_fargate = all(p in ("FARGATE", "FARGATE_SPOT") for p in providers)
+            launch = "FARGATE" if on_fargate else "EC2"
+        fargate.check_network_configuration(
+            params.get("networkConfiguration"), str(launch or "EC2"), op
         )
 
 
@@ -80,17 +109,25 @@ def _task_request(
         tuple((str(s.get("type")), s.get("field")) for s in params.get("placementStrategy", []))
         or placement.RUN_TASK_DEFAULT_STRATEGY
     )
-    uses_ports = td.network_mode in ("bridge", "host")
+    eni = (
+        fargate.eni_checker(cp.store, cp.store.cluster(params.get("cluster"), op).arn)
+        if td.network_mode == "awsvpc"
+        else None
+    )
+    # (cpu, memory, static host ports) per revision, cached by the lifecycle
+    cpu, memory, ports, ports_udp = cp.lifecycle._footprint(td)
     return placement.PlacementRequest(
-        cpu=td.reserved_cpu,
-        memory=td.reserved_memory,
+        cpu=cpu,
+        memory=memory,
         group=group,
-        ports=tuple(str(p) for p in td.static_host_ports("tcp")) if uses_ports else (),
-        ports_udp=tuple(str(p) for p in td.static_host_ports("udp")) if uses_ports else (),
+        ports=ports,
+        ports_udp=ports_udp,
         constraints=constraints,
         strategies=strategies,
         operation=op,
         attributes=placement.required_attributes(td),
+        gpus=placement.required_gpus(td),
+        eni=eni,
     )
 
 
@@ -105,8 +142,32 @@ def run_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     validation.check_run_task(params)
     c = cp.store.cluster(params.get("cluster"), op)
     td = runnable_task_definition(cp, params["taskDefinition"], op)
-    check_launch(cp, td, params, op)
+    from ecsedu.engine import capacity  # capacity provider strategies
+
+    check_launch(cp, td, capacity.launch_params(cp, params), op)
     check_safe(cp, td, op)
+    group = params.get("group") or f"family:{td.family}"
+    strategy = capacity.resolve(cp, c, params, op)
+    if strategy is not None:
+        ec2 = any(i["capacityProvider"] not in capacity.FARGATE_KINDS for i in strategy)
+        request = _task_request(cp, td, params, group, op) if ec2 else None
+        return capacity.run_task(cp, c, td, params, strategy, group, request, op)
+    if params.get("launchType") == "FARGATE":
+        fargate_tasks = [
+            fargate.launch(
+                cp,
+                cluster_arn=c.arn,
+                td=td,
+                group=group,
+                network_configuration=params.get("networkConfiguration"),
+                platform_version=params.get("platformVersion"),
+                started_by=params.get("startedBy"),
+                overrides=params.get("overrides"),
+                tags=params.get("tags"),
+            )
+            for _ in range(params.get("count", 1))
+        ]
+        return {"tasks": [describe.task(t) for t in fargate_tasks], "failures": []}
     index = cp.store.indexes[c.arn]
     if not any(
         i.status in (ci_mod.InstanceStatus.ACTIVE, ci_mod.InstanceStatus.DRAINING)
@@ -117,7 +178,6 @@ def run_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
             "No Container Instances were found in your cluster.",
             op,
         )
-    group = params.get("group") or f"family:{td.family}"
     request = _task_request(cp, td, params, group, op)
     tasks, failures = [], []
     failed_arns: set[str] = set()
@@ -147,6 +207,7 @@ def run_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
             started_by=params.get("startedBy"),
             overrides=params.get("overrides"),
             tags=params.get("tags"),
+            network_configuration=params.get("networkConfiguration"),
         )
         tasks.append(t)
         batch.placed(decision.instance)
@@ -193,6 +254,7 @@ def start_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
                 started_by=params.get("startedBy"),
                 overrides=params.get("overrides"),
                 tags=params.get("tags"),
+                network_configuration=params.get("networkConfiguration"),
             )
         )
     return {"tasks": [describe.task(t) for t in tasks], "failures": failures}
@@ -206,7 +268,10 @@ def stop_task(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     t = cp.store.tasks.get(arn)
     if t is None or t.cluster_arn != c.arn:
         raise errors.ecs_error(
-            "InvalidParameterException", "The referenced task was not found.", op
+            # no final period: https://github.com/prefect-archive/prefect-aws/issues/222
+            "InvalidParameterException",
+            "The referenced task was not found",
+            op,
         )
     cp.lifecycle.stop(t, "UserInitiated", params.get("reason") or "Task stopped by user")
     return {"task": describe.task(t)}
@@ -218,7 +283,7 @@ def describe_tasks(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     if len(params["tasks"]) > 100:
         raise errors.ecs_error(
             "InvalidParameterException",
-            "Tasks cannot have more than 100 elements",
+            "Tasks cannot have more than 100 elements",  # our wording
             "DescribeTasks",
         )
     tags = "TAGS" in params.get("include", [])
