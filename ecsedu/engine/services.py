@@ -27,11 +27,13 @@ stopped (and drained) only while enough of those remain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ecsedu import arns
+from ecsedu.engine import deployment_history, fargate, placement, scheduler, task_sets
 from ecsedu.engine import lifecycle as lifecycle_mod
-from ecsedu.engine import placement, scheduler
 from ecsedu.engine import store as store_mod
+from ecsedu.engine.scheduler import unable_to_place_message
 from ecsedu.model import container_instance as ci_mod
 from ecsedu.model import events as events_mod
 from ecsedu.model import service as service_mod
@@ -45,35 +47,6 @@ EV = events_mod.EventKind
 SWEEP_SECONDS = 15.0
 STEADY_REPORT_SECONDS = 6 * 3600.0
 MAX_EVENTS = 100
-TROUBLESHOOTING = (
-    "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
-)
-CLOSEST = {
-    "AGENT": "doesn't have the agent connected.",
-    "RESOURCE:CPU": "has insufficient CPU units available.",
-    "RESOURCE:MEMORY": "has insufficient memory available.",
-    "RESOURCE:PORTS": "is already using a port required by your task.",
-    "ATTRIBUTE": "is missing an attribute required by your task.",
-}
-
-
-def unable_to_place_message(service_name: str, instance_id: str | None, reason: str | None) -> str:
-    head = (
-        f"(service {service_name}) was unable to place a task because no container instance met "
-        "all of its requirements."
-    )
-    if instance_id is None or reason is None:
-        return (
-            f"{head} Reason: No Container Instances were found in your cluster. {TROUBLESHOOTING}"
-        )
-    # observed: encountered error "MemberOf placement constraint unsatisfied." (no second period)
-    stop = "" if reason.endswith(".") else "."
-    phrase = CLOSEST.get(reason, f'encountered error "{reason}"{stop}')
-    return (
-        f"{head} The closest matching (container-instance {instance_id}) {phrase} {TROUBLESHOOTING}"
-    )
-
-
 CB_FAILED_REASON = "ECS deployment circuit breaker: tasks failed to start."
 
 
@@ -82,6 +55,13 @@ def circuit_breaker(service: service_mod.Service) -> tuple[bool, bool]:
     config = service.request.get("deploymentConfiguration") or {}
     cb = config.get("deploymentCircuitBreaker") or {}
     return bool(cb.get("enable")), bool(cb.get("rollback"))
+
+
+def _launch_rate(service: service_mod.Service) -> int:
+    """Tasks the scheduler may launch per minute for a service: 250 on EC2, 500 on Fargate."""
+    if service.launch_type == "FARGATE":
+        return fargate.SERVICE_LAUNCHES_PER_MINUTE
+    return scheduler.LAUNCHES_PER_MINUTE
 
 
 @dataclass(frozen=True)
@@ -102,6 +82,10 @@ class ServiceController:
         self._sweeping = False
         self._healthy_seen: set[str] = set()  # task ARNs that once counted as healthy
         self._last_completed: dict[str, _Completed] = {}  # service ARN -> last COMPLETED
+        self._checks: dict[str, bool] = {}  # task ARN -> an essential container has checks
+        #: task ARN -> (lastStatus, health, instance status, deployment, behind a load
+        #: balancer, the facts computed from them): ``facts`` reuses them while those hold
+        self._facts: dict[str, tuple[Any, ...]] = {}
 
     # -- triggers ------------------------------------------------------------------------------
     def start_sweeps(self) -> None:
@@ -138,7 +122,22 @@ class ServiceController:
         if task.last_status is S.RUNNING and task.desired_status == task_mod.DesiredStatus.RUNNING:
             self.request(service, self.lifecycle.timings.health_grace)
         if task.last_status is S.STOPPED:
+            self._checks.pop(task.arn, None)
+            self._facts.pop(task.arn, None)
             self._count_failure(service, task)
+            inst = self.store.instances.get(task.container_instance_arn or "")
+            if (
+                inst is not None
+                and inst.status == ci_mod.InstanceStatus.DRAINING
+                and service.scheduling_strategy == service_mod.SchedulingStrategy.REPLICA
+            ):
+                # the daemon tasks on a draining instance stop once its replica tasks are gone
+                for other in self.store.services.values():
+                    if (
+                        other.cluster_arn == service.cluster_arn
+                        and other.scheduling_strategy == service_mod.SchedulingStrategy.DAEMON
+                    ):
+                        self.request(other)
 
     def _service_of(self, task: task_mod.Task) -> service_mod.Service | None:
         if task.service_name is None:
@@ -160,43 +159,88 @@ class ServiceController:
 
     # -- reconcile -----------------------------------------------------------------------------
     def facts(self, service: service_mod.Service) -> list[scheduler.TaskFacts]:
+        # One pass over every task of the service at every reconcile: kept lean, as a big
+        # service is reconciled each time one of its tasks moves. A task's facts are reused
+        # while what they were computed from is unchanged (the same objects: its statuses, its
+        # deployment, its instance's status, the load balancer question) and they cannot change
+        # with the clock alone (no scale-in protection; healthy already, or health not a matter
+        # of time).
+        cache = self._facts
         now = self.store.clock.now
         grace = self.lifecycle.timings.health_grace
         behind_lb = bool(service.request.get("loadBalancers"))
+        instances = self.store.instances
+        checks = self._checks
+        alive, running_status = task_mod.DesiredStatus.RUNNING, S.RUNNING
+        healthy_status = task_mod.HealthStatus.HEALTHY
+        unhealthy_status = task_mod.HealthStatus.UNHEALTHY
+        active = ci_mod.InstanceStatus.ACTIVE
+        facts = scheduler.TaskFacts
         out = []
         for t in self.store.tasks_of_service(service.cluster_arn, service.name).values():
-            if not t.alive:
+            if t.desired_status != alive:
                 continue
-            inst = self.store.instances.get(t.container_instance_arn)
-            running = t.last_status is S.RUNNING
-            has_checks = any(c.essential and c.has_health_check for c in t.containers)
-            if has_checks:
-                healthy = running and t.health_status == task_mod.HealthStatus.HEALTHY
-            elif behind_lb:
-                # RUNNING only after the ACTIVATING gate: registered and passing health checks
-                healthy = running
+            inst = instances.get(t.container_instance_arn) if t.container_instance_arn else None
+            inst_status = inst.status if inst is not None else None
+            last_status, health = t.last_status, t.health_status
+            protected_until = t.protected_until
+            hit = cache.get(t.arn)
+            if (
+                hit is not None
+                and hit[0] is last_status
+                and hit[1] is health
+                and hit[2] is inst_status
+                and hit[3] is t.deployment_id
+                and hit[4] is behind_lb
+                and protected_until is None
+            ):
+                out.append(hit[5])
+                continue
+            running = last_status is running_status
+            has_checks = False
+            if running:
+                known = checks.get(t.arn)
+                if known is None:  # a task's containers are fixed when it is created
+                    known = checks[t.arn] = any(
+                        c.essential and c.has_health_check for c in t.containers
+                    )
+                has_checks = known
+                if has_checks:
+                    healthy = t.health_status == healthy_status
+                elif behind_lb:
+                    # RUNNING only after the ACTIVATING gate: registered and passing health checks
+                    healthy = True
+                else:
+                    healthy = t.running_since is not None and now - t.running_since >= grace
             else:
-                healthy = running and t.running_since is not None and now - t.running_since >= grace
-            out.append(
-                scheduler.TaskFacts(
-                    arn=t.arn,
-                    deployment_id=t.deployment_id or "",
-                    instance=inst.index if inst is not None else -1,
-                    running=running,
-                    healthy=healthy,
-                    unhealthy=t.health_status == task_mod.HealthStatus.UNHEALTHY,
-                    on_draining=inst is not None and inst.status != ci_mod.InstanceStatus.ACTIVE,
-                )
+                healthy = False
+            f = facts(
+                t.arn,
+                t.deployment_id or "",
+                inst.index if inst is not None else -1,
+                running,
+                healthy,
+                health == unhealthy_status,
+                inst is not None and inst_status != active,
+                protected_until is not None and now < protected_until,
             )
+            out.append(f)
+            if protected_until is None and (healthy or not running or has_checks or behind_lb):
+                cache[t.arn] = (last_status, health, inst_status, t.deployment_id, behind_lb, f)
+            else:
+                cache.pop(t.arn, None)
         return out
 
     def reconcile(self, service: service_mod.Service) -> scheduler.ServicePlan:
         if service.status == service_mod.ServiceStatus.INACTIVE:
             return scheduler.ServicePlan()
+        if service.external:  # task sets, not the rolling deployment (engine/task_sets.py)
+            task_sets.reconcile(self, service)
+            return scheduler.ServicePlan()
         facts = self.facts(service)
         now = self.store.clock.now
         service.launches = [t for t in service.launches if now - t < 60.0]
-        budget = scheduler.LAUNCHES_PER_MINUTE - len(service.launches)
+        budget = _launch_rate(service) - len(service.launches)
         if now < service.throttled_until:
             budget = 0
         primary = service.primary
@@ -209,11 +253,15 @@ class ServiceController:
                 len(eligible) if service.status == service_mod.ServiceStatus.ACTIVE else 0
             )
             primary.desired_count = service.desired_count
+            stopping, replicas_on = self._daemon_waits(service, draining)
             plan = scheduler.plan_daemon(
                 primary_id=primary.id,
                 eligible=eligible if service.status == service_mod.ServiceStatus.ACTIVE else [],
                 draining=draining,
                 tasks=facts,
+                stopping=stopping,
+                replicas_on=replicas_on,
+                minimum_healthy_percent=service.minimum_healthy_percent,
             )
             if service.status != service_mod.ServiceStatus.ACTIVE:
                 plan = scheduler.ServicePlan(
@@ -243,6 +291,7 @@ class ServiceController:
         self._apply(service, plan, facts, budget)
         healthy = sum(1 for f in facts if f.healthy and f.deployment_id == primary.id)
         self._bookkeep(service, healthy)
+        deployment_history.track(self.store, service)
         return plan
 
     def _daemon_instances(
@@ -270,8 +319,41 @@ class ServiceController:
                     eligible.append(inst.index)
         return eligible, draining
 
-    def _constraints(self, service: service_mod.Service) -> tuple[placement.Constraint, ...]:
-        td = self.store.task_definition(service.primary.task_definition_arn, "CreateService")
+    def _daemon_waits(
+        self, service: service_mod.Service, draining: list[int]
+    ) -> tuple[list[int], list[int]]:
+        """Instances where the daemon must wait: one of its own tasks is still stopping there (a
+        new one starts only once it is STOPPED), and DRAINING instances that still hold a
+        REPLICA service's task (the daemon task there stops last)."""
+        stopping = set()
+        for t in self.store.tasks_of_service(service.cluster_arn, service.name).values():
+            if not t.alive and t.last_status is not S.STOPPED:
+                inst = self.store.instances.get(t.container_instance_arn or "")
+                if inst is not None:
+                    stopping.add(inst.index)
+        replicas_on = set()
+        if draining:
+            wanted = set(draining)
+            for t in self.store.tasks_in(service.cluster_arn):
+                if t.service_name is None or t.last_status is S.STOPPED:
+                    continue
+                inst = self.store.instances.get(t.container_instance_arn or "")
+                if inst is None or inst.index not in wanted:
+                    continue
+                other = self._service_of(t)
+                if (
+                    other is not None
+                    and other.scheduling_strategy == service_mod.SchedulingStrategy.REPLICA
+                ):
+                    replicas_on.add(inst.index)
+        return sorted(stopping), sorted(replicas_on)
+
+    def _constraints(
+        self, service: service_mod.Service, td_arn: str | None = None
+    ) -> tuple[placement.Constraint, ...]:
+        td = self.store.task_definition(
+            td_arn or service.primary.task_definition_arn, "CreateService"
+        )
         own = tuple(
             (str(c.get("type")), c.get("expression")) for c in service.placement_constraints
         )
@@ -280,8 +362,13 @@ class ServiceController:
             from_td = tuple((k, e) for k, e in td.placement_constraints)
         return own + from_td
 
-    def _request(self, service: service_mod.Service) -> placement.PlacementRequest:
-        td = self.store.task_definition(service.primary.task_definition_arn, "CreateService")
+    def _request(
+        self, service: service_mod.Service, td_arn: str | None = None
+    ) -> placement.PlacementRequest:
+        """Where a task of ``service`` may go (``td_arn``: a task set's task definition)."""
+        td = self.store.task_definition(
+            td_arn or service.primary.task_definition_arn, "CreateService"
+        )
         assert td is not None
         uses_ports = td.network_mode in ("bridge", "host")
         strategies = (
@@ -294,10 +381,14 @@ class ServiceController:
             group=f"service:{service.name}",
             ports=tuple(str(p) for p in td.static_host_ports("tcp")) if uses_ports else (),
             ports_udp=tuple(str(p) for p in td.static_host_ports("udp")) if uses_ports else (),
-            constraints=self._constraints(service),
+            constraints=self._constraints(service, td_arn),
             strategies=strategies,
             operation="CreateService",
             attributes=placement.required_attributes(td),
+            gpus=placement.required_gpus(td),
+            eni=fargate.eni_checker(self.store, service.cluster_arn)
+            if td.network_mode == "awsvpc"
+            else None,
         )
 
     def _apply(
@@ -317,15 +408,23 @@ class ServiceController:
             ):
                 stopped.append(task)
         if plan.surplus:
-            good = [f for f in facts if scheduler.stale_reason(f, service.primary.id) is None]
+            good = [
+                f
+                for f in facts
+                if scheduler.stale_reason(f, service.primary.id) is None and not f.protected
+            ]
             pending = [f for f in good if not f.running]
             running = [f for f in good if f.running]
-            order = placement.rank_for_stop(
-                index,
-                [(f.instance, f.arn) for f in running],
-                f"service:{service.name}",
-                self._request(service).strategies,
-                store.placement_rng,
+            order = (
+                placement.rank_for_stop(
+                    index,
+                    [(f.instance, f.arn) for f in running],
+                    f"service:{service.name}",
+                    self._request(service).strategies,
+                    store.placement_rng,
+                )
+                if service.launch_type != "FARGATE"
+                else fargate.stop_order(store, [f.arn for f in running])
             )
             chosen = pending + [running[i] for i in order]
             for f in chosen[: plan.surplus]:
@@ -344,7 +443,20 @@ class ServiceController:
             )
         started: list[task_mod.Task] = []
         unplaced: list[str] = []  # reported after "has started", as ECS orders them
-        if plan.start or plan.start_on:
+        if service.capacity_provider_strategy and plan.start and self.strategy_launcher:
+            # a capacity provider strategy picks each task's provider (engine/capacity.py)
+            td = store.task_definition(service.primary.task_definition_arn, "CreateService")
+            assert td is not None
+            got, missed = self.strategy_launcher(self, service, td, min(plan.start, max(0, budget)))
+            started += got
+            unplaced += missed
+        elif service.launch_type == "FARGATE" and plan.start:
+            # Fargate: no placement (each task gets a micro-VM of its own)
+            td = store.task_definition(service.primary.task_definition_arn, "CreateService")
+            assert td is not None
+            for _ in range(min(plan.start, max(0, budget))):
+                started.append(self._launch(service, "FARGATE", td))
+        elif plan.start or plan.start_on:
             request = self._request(service)
             td = store.task_definition(service.primary.task_definition_arn, "CreateService")
             assert td is not None
@@ -403,21 +515,50 @@ class ServiceController:
                 "or maximumPercent value and try again.",
             )
 
+    #: The engine, for Fargate launches (a hidden host needs a runtime): set by the engine
+    #: that owns this controller (``engine/core.py``).
+    engine: fargate.Engine | None = None
+    #: ``capacity.start_service_tasks``, for services with a capacity provider strategy: set by
+    #: the API calls that give a service one and by loading a state file (``capacity.bind``;
+    #: the engine layer below the API does not import it).
+    strategy_launcher: Any = None
+
     def _launch(
         self,
         service: service_mod.Service,
-        inst: ci_mod.ContainerInstance,
+        target: ci_mod.ContainerInstance | str | None,
         td: td_mod.TaskDefinition,
     ) -> task_mod.Task:
+        """Start one task of the service on ``target``: a container instance placement chose,
+        a Fargate capacity provider (``"FARGATE"`` / ``"FARGATE_SPOT"``), or None: no instance
+        yet (the task waits for an Auto Scaling group's capacity, ``capacity.py``)."""
         service.launches.append(self.store.clock.now)
+        if isinstance(target, str):
+            if self.engine is None:
+                raise RuntimeError("Fargate tasks need the engine (ServiceController.engine)")
+            return fargate.launch(
+                self.engine,
+                cluster_arn=service.cluster_arn,
+                td=td,
+                group=f"service:{service.name}",
+                network_configuration=service.network_configuration,
+                platform_version=service.platform_version,
+                capacity_provider=(
+                    target if target != "FARGATE" or service.capacity_provider_strategy else None
+                ),
+                started_by=service.primary.id,
+                service_name=service.name,
+                deployment_id=service.primary.id,
+            )
         return self.lifecycle.create(
             cluster_arn=service.cluster_arn,
-            instance=inst,
+            instance=target,
             td=td,
             group=f"service:{service.name}",
             started_by=service.primary.id,
             service_name=service.name,
             deployment_id=service.primary.id,
+            network_configuration=service.network_configuration,
         )
 
     def _stop_reason(
@@ -500,31 +641,46 @@ class ServiceController:
         )
         target = self._rollback_target(service)
         if rollback and target is not None:
-            back = service_mod.Deployment(
-                id=self.store.ids.deployment_id(),
-                task_definition_arn=target.task_definition_arn,
-                desired_count=service.desired_count,
-                created_at=now,
-                updated_at=now,
-            )
-            back.rollout_state_reason = (
-                f"ECS deployment circuit breaker: rolling back to deploymentId {target.id}."
-            )
-            for old in service.deployments:
-                old.status = service_mod.DeploymentStatus.ACTIVE
-            service.deployments.insert(0, back)
-            service.task_definition_arn = back.task_definition_arn
-            service.consecutive_start_failures = 0
-            service.throttled_until = 0.0
-            service.steady = False
-            self.store.record(
-                EV.DEPLOYMENT_STATE_CHANGE,
-                f"deployment {back.id} PRIMARY (rolling back to {target.id})",
-                cluster_arn=service.cluster_arn,
-                subject=service.arn,
+            self.start_rollback(
+                service,
+                target.id,
+                target.task_definition_arn,
+                f"ECS deployment circuit breaker: rolling back to deploymentId {target.id}.",
             )
             self.event(service, f"(service {service.name}) rolling back to deployment {target.id}.")
         self.request(service)
+
+    def start_rollback(
+        self, service: service_mod.Service, target_id: str, task_definition_arn: str, reason: str
+    ) -> service_mod.Deployment:
+        """A new PRIMARY deployment of ``task_definition_arn`` (the service revision deployment
+        ``target_id`` deployed): the circuit breaker's rollback and StopServiceDeployment's."""
+        now = self.store.clock.now
+        back = service_mod.Deployment(
+            id=self.store.ids.deployment_id(),
+            task_definition_arn=task_definition_arn,
+            desired_count=service.desired_count,
+            created_at=now,
+            updated_at=now,
+        )
+        back.rollout_state_reason = reason
+        for old in service.deployments:
+            old.status = service_mod.DeploymentStatus.ACTIVE
+        service.deployments.insert(0, back)
+        if target_id in service.revision_of:  # a rollback makes no new service revision
+            service.revision_of[back.id] = service.revision_of[target_id]
+        service.task_definition_arn = back.task_definition_arn
+        service.consecutive_start_failures = 0
+        service.throttled_until = 0.0
+        service.steady = False
+        self.store.record(
+            EV.DEPLOYMENT_STATE_CHANGE,
+            f"deployment {back.id} PRIMARY (rolling back to {target_id})",
+            cluster_arn=service.cluster_arn,
+            subject=service.arn,
+        )
+        self.request(service)
+        return back
 
     def _rollback_target(self, service: service_mod.Service) -> _Completed | None:
         for d in service.deployments[1:]:
@@ -535,17 +691,23 @@ class ServiceController:
     def _bookkeep(self, service: service_mod.Service, healthy: int = -1) -> None:
         """Retire replaced deployments, complete the rollout, report steady state."""
         alive_by_deployment: dict[str, int] = {}
+        unstopped: set[str] = set()  # deployments with a task not yet STOPPED
         mine = self.store.tasks_of_service(service.cluster_arn, service.name).values()
+        alive, stopped = task_mod.DesiredStatus.RUNNING, S.STOPPED
         for t in mine:
-            if t.alive:
-                key = t.deployment_id or ""
+            key = t.deployment_id or ""
+            if t.desired_status == alive:  # t.alive, without the property call
                 alive_by_deployment[key] = alive_by_deployment.get(key, 0) + 1
+            if t.last_status is not stopped:
+                unstopped.add(key)
         primary = service.primary
         now = self.store.clock.now
         kept = [primary]
         for d in service.deployments[1:]:
             remaining = alive_by_deployment.get(d.id, 0)
-            if remaining == 0 and d.running_count == 0 and d.pending_count == 0:
+            # an older deployment is done once its tasks have STOPPED, not while they are still
+            # deactivating or stopping: only then is the rollout COMPLETED and the service steady
+            if remaining == 0 and d.id not in unstopped:
                 d.status = service_mod.DeploymentStatus.INACTIVE
                 self.store.record(
                     EV.DEPLOYMENT_STATE_CHANGE,

@@ -98,9 +98,12 @@ def test_article_running_example() -> None:
     assert remaining["MEMORY"] == 4096 - 8 * 448
     log = events(ecs)
     assert log[0] == "(service web) has reached a steady state."
-    assert any(
-        re.fullmatch(r"\(service web\) has stopped 2 running tasks: \(task \w+\) \(task \w+\)\.", m)
+    # the two tasks of the drained instance are stopped as their replacements come up: in one
+    # message or two (start times vary with the seed, as on ECS)
+    stops = [
+        re.fullmatch(r"\(service web\) has stopped (\d) running tasks: (\(task \w+\) ?)+\.", m)
         for m in log
-    )
+    ]
+    assert sum(int(found.group(1)) for found in stops if found) == 2
     service = ecs.describe_services(cluster=C, services=["web"])["services"][0]
     assert (service["desiredCount"], service["runningCount"], service["pendingCount"]) == (8, 8, 0)

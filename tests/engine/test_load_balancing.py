@@ -157,3 +157,208 @@ def test_state_round_trips_through_save(tmp_path: Any) -> None:
     assert set(_health(again, arn)) == {("healthy", None)}
     again.advance(60)
     assert set(_health(again, arn)) == {("healthy", None)}
+
+
+def _requests(ecs: Any, tg_arn: str) -> int:
+    """Requests the target group's targets served so far (counted up to now)."""
+    ecs.elbv2.describe_target_health(TargetGroupArn=tg_arn)
+    for lb in ecs.snapshot().load_balancers:
+        for tg in lb.target_groups:
+            if tg.arn == tg_arn:
+                return sum(t.requests for t in tg.targets)
+    raise AssertionError(f"no target group {tg_arn} in the snapshot")
+
+
+def _target_tasks(ecs: Any, tg_arn: str) -> set[str]:
+    """The task ARNs registered (and not draining) in a target group."""
+    ecs.elbv2.describe_target_health(TargetGroupArn=tg_arn)
+    for lb in ecs.snapshot().load_balancers:
+        for tg in lb.target_groups:
+            if tg.arn == tg_arn:
+                return {t.task_arn for t in tg.targets if t.state != "draining" and t.task_arn}
+    return set()
+
+
+def test_blue_green_by_hand_with_task_sets_two_target_groups_and_a_listener_switch() -> None:
+    ecs = ecsedu.connect(seed=0)
+    ecs.create_cluster(clusterName="demo")
+    ecs.add_instances("demo", count=2)
+    web = {
+        "name": "web",
+        "image": "ecsedu/web",
+        "memory": 128,
+        "portMappings": [{"containerPort": 80, "hostPort": 0}],
+    }
+    ecs.register_task_definition(family="web", containerDefinitions=[web])
+    ecs.register_task_definition(family="web", containerDefinitions=[dict(web, memory=96)])
+    elb = ecs.elbv2
+    lb_arn = elb.create_load_balancer(Name="web-lb")["LoadBalancers"][0]["LoadBalancerArn"]
+    tgs = {}
+    for color in ("blue", "green"):
+        tgs[color] = elb.create_target_group(
+            Name=f"web-{color}",
+            Protocol="HTTP",
+            Port=80,
+            VpcId=elb.default_vpc_id,
+            HealthCheckIntervalSeconds=10,
+            HealthyThresholdCount=2,
+        )["TargetGroups"][0]["TargetGroupArn"]
+    # production traffic on :80 (blue), a test listener on :8080 (green)
+    listeners = {}
+    for port, color in ((80, "blue"), (8080, "green")):
+        listeners[port] = elb.create_listener(
+            LoadBalancerArn=lb_arn,
+            Protocol="HTTP",
+            Port=port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[color]}],
+        )["Listeners"][0]["ListenerArn"]
+    ecs.create_service(
+        cluster="demo",
+        serviceName="web",
+        desiredCount=2,
+        deploymentController={"type": "EXTERNAL"},
+    )
+    ids = {}
+    for color, td in (("blue", "web:1"), ("green", "web:2")):
+        ts = ecs.create_task_set(
+            cluster="demo",
+            service="web",
+            taskDefinition=td,
+            externalId=color,
+            loadBalancers=[
+                {"targetGroupArn": tgs[color], "containerName": "web", "containerPort": 80}
+            ],
+        )["taskSet"]
+        assert ts["loadBalancers"][0]["targetGroupArn"] == tgs[color]
+        ids[color] = ts["id"]
+    ecs.update_service_primary_task_set(cluster="demo", service="web", primaryTaskSet=ids["blue"])
+    ecs.advance(3)
+    assert set(_statuses(ecs)) == {"ACTIVATING"}  # each task waits for its target group
+    ecs.advance(60)
+    assert set(_statuses(ecs)) == {"RUNNING"}
+    tasks = ecs.describe_tasks(
+        cluster="demo", tasks=ecs.list_tasks(cluster="demo", serviceName="web")["taskArns"]
+    )["tasks"]
+    by_set = {color: {t["taskArn"] for t in tasks if t["startedBy"] == ids[color]} for color in ids}
+    assert [len(by_set["blue"]), len(by_set["green"])] == [2, 2]
+    # each task set's tasks are in its own target group only
+    assert _target_tasks(ecs, tgs["blue"]) == by_set["blue"]
+    assert _target_tasks(ecs, tgs["green"]) == by_set["green"]
+    assert set(_health(ecs, tgs["blue"])) == set(_health(ecs, tgs["green"])) == {("healthy", None)}
+    events = [
+        e["message"]
+        for e in ecs.describe_services(cluster="demo", services=["web"])["services"][0]["events"]
+    ]
+    assert f"(service web) registered 1 targets in (target-group {tgs['green']})" in events
+    # production traffic reaches blue only
+    ecs.load(cluster="demo", service="web", rps=10)
+    before = {color: _requests(ecs, tgs[color]) for color in tgs}
+    ecs.advance(100)
+    served = {color: _requests(ecs, tgs[color]) - before[color] for color in tgs}
+    assert served["blue"] == pytest.approx(1000, abs=100)
+    assert served["green"] == 0
+    # the switch: production :80 now forwards to green, the test listener :8080 to blue
+    for port, color in ((80, "green"), (8080, "blue")):
+        out = elb.modify_listener(
+            ListenerArn=listeners[port],
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[color]}],
+        )["Listeners"][0]
+        assert (out["Port"], out["DefaultActions"][0]["TargetGroupArn"]) == (port, tgs[color])
+    described = elb.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]
+    assert {li["Port"]: li["DefaultActions"][0]["TargetGroupArn"] for li in described} == {
+        80: tgs["green"],
+        8080: tgs["blue"],
+    }
+    before = {color: _requests(ecs, tgs[color]) for color in tgs}
+    ecs.advance(100)
+    served = {color: _requests(ecs, tgs[color]) - before[color] for color in tgs}
+    assert served["green"] == pytest.approx(1000, abs=100)
+    assert served["blue"] == 0
+    # green becomes PRIMARY; blue is deleted: its tasks drain out of the blue target group
+    ecs.update_service_primary_task_set(cluster="demo", service="web", primaryTaskSet=ids["green"])
+    ecs.delete_task_set(cluster="demo", service="web", taskSet=ids["blue"], force=True)
+    ecs.advance(30)
+    assert set(_health(ecs, tgs["blue"])) == {("draining", "Target.DeregistrationInProgress")}
+    assert set(_health(ecs, tgs["green"])) == {("healthy", None)}
+    ecs.advance(330)
+    assert _target_tasks(ecs, tgs["blue"]) == set()
+    assert _target_tasks(ecs, tgs["green"]) == by_set["green"]
+    s = ecs.describe_services(cluster="demo", services=["web"])["services"][0]
+    assert [t["id"] for t in s["taskSets"]] == [ids["green"]]
+    assert s["loadBalancers"][0]["targetGroupArn"] == tgs["green"]
+    assert s["runningCount"] == 2
+
+
+def _blue_green_behind_two_listeners(
+    interval: int,
+) -> tuple[Any, str, dict[int, str], dict[str, str]]:
+    """Task sets blue (web:1) and green (web:2), each in its own target group; production :80
+    forwards to blue, a test listener :8080 to green. Returns (ecs, lb, listeners, groups)."""
+    ecs = ecsedu.connect(seed=0)
+    ecs.create_cluster(clusterName="demo")
+    ecs.add_instances("demo", count=2)
+    web = {
+        "name": "web",
+        "image": "ecsedu/web",
+        "memory": 128,
+        "portMappings": [{"containerPort": 80, "hostPort": 0}],
+    }
+    ecs.register_task_definition(family="web", containerDefinitions=[web])
+    ecs.register_task_definition(family="web", containerDefinitions=[dict(web, memory=96)])
+    elb = ecs.elbv2
+    lb_arn = elb.create_load_balancer(Name="web-lb")["LoadBalancers"][0]["LoadBalancerArn"]
+    tgs = {
+        color: elb.create_target_group(
+            Name=f"web-{color}",
+            Protocol="HTTP",
+            Port=80,
+            VpcId=elb.default_vpc_id,
+            HealthCheckIntervalSeconds=interval,
+        )["TargetGroups"][0]["TargetGroupArn"]
+        for color in ("blue", "green")
+    }
+    listeners = {
+        port: elb.create_listener(
+            LoadBalancerArn=lb_arn,
+            Port=port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[color]}],
+        )["Listeners"][0]["ListenerArn"]
+        for port, color in ((80, "blue"), (8080, "green"))
+    }
+    ecs.create_service(
+        cluster="demo", serviceName="web", desiredCount=1, deploymentController={"type": "EXTERNAL"}
+    )
+    for color, td in (("blue", "web:1"), ("green", "web:2")):
+        ecs.create_task_set(
+            cluster="demo",
+            service="web",
+            taskDefinition=td,
+            loadBalancers=[
+                {"targetGroupArn": tgs[color], "containerName": "web", "containerPort": 80}
+            ],
+        )
+    ecs.advance(30)
+    assert set(_statuses(ecs)) == {"RUNNING"}
+    return ecs, lb_arn, listeners, tgs
+
+
+@pytest.mark.parametrize("switch", ["modify_listener", "delete_and_create_listener"])
+def test_traffic_counted_lazily_before_a_switch_stays_with_the_old_target_group(
+    switch: str,
+) -> None:
+    # health checks every 300 s: nothing counts the requests between them but the switch itself
+    ecs, lb_arn, listeners, tgs = _blue_green_behind_two_listeners(interval=300)
+    before = {color: _requests(ecs, tgs[color]) for color in tgs}  # counted up to the load
+    ecs.load(cluster="demo", service="web", rps=10)
+    ecs.advance(100)
+    for port, color in ((80, "green"), (8080, "blue")):
+        action = [{"Type": "forward", "TargetGroupArn": tgs[color]}]
+        if switch == "modify_listener":
+            ecs.elbv2.modify_listener(ListenerArn=listeners[port], DefaultActions=action)
+        else:
+            ecs.elbv2.delete_listener(ListenerArn=listeners[port])
+            ecs.elbv2.create_listener(LoadBalancerArn=lb_arn, Port=port, DefaultActions=action)
+    ecs.advance(100)
+    served = {color: _requests(ecs, tgs[color]) - before[color] for color in tgs}
+    assert served["blue"] == pytest.approx(1000, abs=100)  # the 100 s before the switch
+    assert served["green"] == pytest.approx(1000, abs=100)  # the 100 s after it

@@ -180,3 +180,86 @@ def test_daemon_steady_plans_nothing() -> None:
     tasks = [daemon(0), daemon(1)]
     p = scheduler.plan_daemon(primary_id=NEW, eligible=[0, 1], draining=[], tasks=tasks)
     assert p.empty
+
+
+# -- a deadlock is the configuration's doing only ---------------------------------------------
+@pytest.mark.parametrize(("minimum", "maximum"), [(50, 100), (75, 100)])
+def test_waiting_for_new_tasks_to_count_as_healthy_is_not_a_deadlock(
+    minimum: int, maximum: int
+) -> None:
+    # desired 4: the first old tasks went, their replacements are RUNNING but not yet healthy
+    stopped = 4 - scheduler.min_healthy_tasks(4, minimum)
+    tasks = old(4 - stopped) + new(stopped, healthy=False)
+    p = plan(4, minimum, maximum, tasks)
+    assert (p.start, p.stop, p.surplus) == (0, (), 0)  # nothing to do until they are healthy
+    assert not p.deadlocked
+    # once they are healthy the rollout goes on: more old tasks stop
+    p = plan(4, minimum, maximum, old(4 - stopped) + new(stopped))
+    assert p.stop
+    assert not p.deadlocked
+
+
+def test_old_tasks_still_warming_up_are_not_a_deadlock() -> None:
+    p = plan(3, 100, 125, old(3, healthy=False))
+    assert not p.deadlocked
+    assert plan(3, 100, 125, old(3)).deadlocked
+
+
+# -- task scale-in protection ------------------------------------------------------------------
+def protect(tasks: list[TaskFacts]) -> list[TaskFacts]:
+    return [t._replace(protected=True) for t in tasks]
+
+
+def test_scale_in_never_picks_a_protected_task() -> None:
+    p = plan(2, 100, 200, protect(new(3)) + new(2, start=3))
+    assert p.surplus == 2  # only the two unprotected ones can go
+    p = plan(1, 100, 200, protect(new(3)) + new(1, start=3))
+    assert p.surplus == 1  # three extra, one of them unprotected
+    assert plan(1, 100, 200, protect(new(3))).surplus == 0
+
+
+def test_a_deployment_does_not_stop_protected_old_tasks() -> None:
+    p = plan(2, 0, 100, protect(old(2)))
+    assert p.stop == ()
+    assert not p.deadlocked  # waiting for protection to end is not the configuration's fault
+    free = TaskFacts("old-free", OLD, 1, running=True, healthy=True)
+    p = plan(2, 0, 100, [*protect(old(1)), free])
+    assert p.stop == (("old-free", StopWhy.DEPLOYMENT),)
+    pending = protect(old(1, running=False))
+    assert plan(1, 0, 200, pending + new(1)).stop == ()
+
+
+# -- DAEMON: stop first, start once STOPPED; drained last --------------------------------------
+def test_daemon_starts_the_new_task_only_once_the_old_one_has_stopped() -> None:
+    # the old task was stopped and is still on its way down (DEACTIVATING / STOPPING)
+    p = scheduler.plan_daemon(primary_id=NEW, eligible=[0], draining=[], tasks=[], stopping=[0])
+    assert p.start_on == ()
+    p = scheduler.plan_daemon(primary_id=NEW, eligible=[0], draining=[], tasks=[])
+    assert p.start_on == (0,)
+
+
+def test_daemon_minimum_healthy_percent_bounds_instances_replaced_at_once() -> None:
+    tasks = [daemon(i, OLD) for i in range(4)]
+    everything = scheduler.plan_daemon(
+        primary_id=NEW, eligible=[0, 1, 2, 3], draining=[], tasks=tasks
+    )
+    assert len(everything.stop) == 4  # minimumHealthyPercent 0: every instance at once
+    half = scheduler.plan_daemon(
+        primary_id=NEW,
+        eligible=[0, 1, 2, 3],
+        draining=[],
+        tasks=tasks,
+        minimum_healthy_percent=50,
+    )
+    assert len(half.stop) == 2
+
+
+def test_daemon_task_on_a_draining_instance_waits_for_replica_tasks() -> None:
+    p = scheduler.plan_daemon(
+        primary_id=NEW, eligible=[0], draining=[1], tasks=[daemon(0), daemon(1)], replicas_on=[1]
+    )
+    assert p.stop == ()
+    p = scheduler.plan_daemon(
+        primary_id=NEW, eligible=[0], draining=[1], tasks=[daemon(0), daemon(1)], replicas_on=[]
+    )
+    assert p.stop == (("t-1-2", StopWhy.DRAINING),)

@@ -38,6 +38,7 @@ __all__ = [
     "describe_target_group_attributes",
     "describe_target_groups",
     "describe_target_health",
+    "modify_listener",
     "modify_target_group_attributes",
     "register_targets",
 ]
@@ -180,6 +181,7 @@ def delete_load_balancer(engine: Engine, **params: Any) -> dict[str, Any]:
     lb = elb.load_balancers.pop(params["LoadBalancerArn"], None)
     if lb is None:
         return {}  # ELB: deleting a load balancer that is gone succeeds
+    elb.accrue_all()  # the traffic so far went where its listeners sent it
     for listener_arn in lb.listeners:
         listener = elb.listeners.pop(listener_arn)
         elb.close_listener(listener)
@@ -393,20 +395,41 @@ def _listener(li: lb_mod.Listener) -> dict[str, Any]:
     }
 
 
-def create_listener(engine: Engine, **params: Any) -> dict[str, Any]:
-    """AWS CreateListener: HTTP, default action ``forward`` to one target group."""
-    op = "CreateListener"
-    elb = _start(engine, op, params)
-    lb = elb.load_balancers.get(params["LoadBalancerArn"])
-    if lb is None:
-        raise _error("LoadBalancerNotFound", "One or more load balancers not found", op)
-    protocol = params.get("Protocol", "HTTP")
-    if protocol != "HTTP":
+def _check_protocol(protocol: str, params: dict[str, Any], op: str) -> None:
+    """An Application Load Balancer's listener protocol (ecsedu: HTTP only)."""
+    if protocol not in ("HTTP", "HTTPS"):
+        # https://github.com/alphagov/gsp/pull/351
+        raise _error(
+            "ValidationError", f"Listener protocol '{protocol}' must be one of 'HTTP, HTTPS'", op
+        )
+    if protocol == "HTTPS" and not params.get("Certificates"):
+        # https://github.com/pulumi/pulumi/issues/15712
+        raise _error("ValidationError", "A certificate must be specified for HTTPS listeners", op)
+    if protocol != "HTTP" or params.get("Certificates") or params.get("SslPolicy"):
         raise _error(
             "ValidationError", "ecsedu models HTTP listeners only (no certificates)", op
         )  # our wording
-    port = int(params.get("Port", 80))
-    actions = params["DefaultActions"]
+
+
+def _check_port(port: int, op: str) -> None:
+    if port > 65535:  # botocore checks the minimum (1) before sending, not the maximum
+        raise _error(
+            "ValidationError",
+            f"1 validation error detected: Value '{port}' at 'port' failed to satisfy "
+            "constraint: Member must have value less than or equal to 65535",
+            op,
+        )
+
+
+def _forward(
+    elb: lb_mod.LoadBalancing, lb: lb_mod.LoadBalancer, actions: list[dict[str, Any]], op: str
+) -> tuple[lb_mod.TargetGroup, list[dict[str, Any]]]:
+    """The one target group ``actions`` forward to, and the default actions as ELB echoes them.
+
+    ecsedu models one ``forward`` action to one target group (``TargetGroupArn``, or a
+    ``ForwardConfig`` naming that one group); weighted forwarding to several target groups,
+    redirects, fixed responses and authentication are refused.
+    """
     forward = [a for a in actions if a.get("Type") == "forward"]
     if len(forward) != 1 or len(actions) != 1:
         raise _error(
@@ -433,13 +456,58 @@ def create_listener(engine: Engine, **params: Any) -> dict[str, Any]:
             f"Target group '{tg.arn}' is in a different VPC than load balancer '{lb.arn}'",
             op,
         )
+    if any(arn != lb.arn for arn in tg.lb_arns):
+        # https://github.com/hashicorp/terraform-provider-aws/issues/22005 (up to the colon)
+        raise _error(
+            "TargetGroupAssociationLimit",
+            "The following target groups cannot be associated with more than one load "
+            f"balancer: {tg.arn}",  # our wording: the list after the colon
+            op,
+        )
+    echoed = [
+        {
+            "Type": "forward",
+            "TargetGroupArn": tg.arn,
+            **{k: v for k, v in action.items() if k not in ("Type", "TargetGroupArn")},
+        }
+    ]
+    return tg, echoed
+
+
+def _check_port_free(
+    elb: lb_mod.LoadBalancing, lb: lb_mod.LoadBalancer, port: int, op: str, skip: str = ""
+) -> None:
     for arn in lb.listeners:
-        if elb.listeners[arn].port == port:
+        if arn != skip and elb.listeners[arn].port == port:
             raise _error(
                 "DuplicateListener",
                 f"A listener already exists on this port for this load balancer '{lb.arn}'",
                 op,
             )
+
+
+def _forget_target_group(elb: lb_mod.LoadBalancing, lb: lb_mod.LoadBalancer, tg_arn: str) -> None:
+    """``lb`` no longer forwards to ``tg_arn`` once none of its listeners does."""
+    still = any(elb.listeners[a].target_group_arn == tg_arn for a in lb.listeners)
+    tg = elb.target_groups.get(tg_arn)
+    if tg is not None and not still and lb.arn in tg.lb_arns:
+        tg.lb_arns.remove(lb.arn)
+
+
+def create_listener(engine: Engine, **params: Any) -> dict[str, Any]:
+    """AWS CreateListener: HTTP, default action ``forward`` to one target group."""
+    op = "CreateListener"
+    elb = _start(engine, op, params)
+    lb = elb.load_balancers.get(params["LoadBalancerArn"])
+    if lb is None:
+        raise _error("LoadBalancerNotFound", "One or more load balancers not found", op)
+    protocol = params.get("Protocol", "HTTP")
+    _check_protocol(protocol, params, op)
+    port = int(params.get("Port", 80))
+    _check_port(port, op)
+    tg, actions = _forward(elb, lb, params["DefaultActions"], op)
+    _check_port_free(elb, lb, port, op)
+    elb.accrue_all()  # the traffic so far went where the listeners sent it
     listener = lb_mod.Listener(
         arn=elb.arn(
             f"listener/app/{lb.name}/{lb.arn.rsplit('/', 1)[1]}/{elb.hex_id('listener', lb.name)}"
@@ -448,19 +516,51 @@ def create_listener(engine: Engine, **params: Any) -> dict[str, Any]:
         port=port,
         protocol=protocol,
         target_group_arn=tg.arn,
-        default_actions=[
-            {
-                "Type": "forward",
-                "TargetGroupArn": tg.arn,
-                **{k: v for k, v in action.items() if k not in ("Type", "TargetGroupArn")},
-            }
-        ],
+        default_actions=actions,
     )
     elb.listeners[listener.arn] = listener
     lb.listeners.append(listener.arn)
     if lb.arn not in tg.lb_arns:
         tg.lb_arns.append(lb.arn)
     elb.open_listener(listener)
+    engine.store.record(
+        lb_mod.EV.API_CALL, f"listener :{port} of {lb.name} forwards to {tg.name}", subject=None
+    )
+    return {"Listeners": [_listener(listener)]}
+
+
+def modify_listener(engine: Engine, **params: Any) -> dict[str, Any]:
+    """AWS ModifyListener: a new default action (forward to another target group), port or
+    protocol; what is not given stays as it was.
+
+    The switch of a blue/green deployment by hand: the production listener forwards to the
+    green target group from now on (on Docker its proxy keeps running and sends the next
+    request to green; on another port the listener gets a new proxy).
+    """
+    op = "ModifyListener"
+    elb = _start(engine, op, params)
+    listener = elb.listeners.get(params["ListenerArn"])
+    if listener is None:
+        raise _error("ListenerNotFound", "One or more listeners not found", op)
+    lb = elb.load_balancers[listener.lb_arn]
+    protocol = params.get("Protocol", listener.protocol)
+    _check_protocol(protocol, params, op)
+    port = int(params.get("Port", listener.port))
+    _check_port(port, op)
+    tg = elb.target_groups[listener.target_group_arn]
+    actions = listener.default_actions
+    if params.get("DefaultActions") is not None:
+        tg, actions = _forward(elb, lb, params["DefaultActions"], op)
+    _check_port_free(elb, lb, port, op, skip=listener.arn)
+    elb.accrue_all()  # the traffic so far is counted where the old target group sent it
+    old_port, old_tg = listener.port, listener.target_group_arn
+    listener.port, listener.protocol = port, protocol
+    listener.target_group_arn, listener.default_actions = tg.arn, actions
+    if lb.arn not in tg.lb_arns:
+        tg.lb_arns.append(lb.arn)
+    if old_tg != tg.arn:
+        _forget_target_group(elb, lb, old_tg)
+    elb.listener_changed(listener, old_port)
     engine.store.record(
         lb_mod.EV.API_CALL, f"listener :{port} of {lb.name} forwards to {tg.name}", subject=None
     )
@@ -488,19 +588,16 @@ def delete_listener(engine: Engine, **params: Any) -> dict[str, Any]:
     """AWS DeleteListener."""
     op = "DeleteListener"
     elb = _start(engine, op, params)
-    listener = elb.listeners.pop(params["ListenerArn"], None)
+    listener = elb.listeners.get(params["ListenerArn"])
     if listener is None:
         raise _error("ListenerNotFound", "One or more listeners not found", op)
+    elb.accrue_all()  # the traffic so far went where this listener sent it
+    del elb.listeners[listener.arn]
     elb.close_listener(listener)
     lb = elb.load_balancers.get(listener.lb_arn)
     if lb is not None:
         lb.listeners.remove(listener.arn)
-        still = any(
-            elb.listeners[a].target_group_arn == listener.target_group_arn for a in lb.listeners
-        )
-        tg = elb.target_groups.get(listener.target_group_arn)
-        if tg is not None and not still and lb.arn in tg.lb_arns:
-            tg.lb_arns.remove(lb.arn)
+        _forget_target_group(elb, lb, listener.target_group_arn)
     return {}
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ecsedu import arns as arns_mod
 from ecsedu import errors
 from ecsedu.engine import describe, query, validation
-from ecsedu.engine.api import tasks
+from ecsedu.engine.api import service_deployments, tasks
 from ecsedu.engine.api.common import EV, S, api, describe_each, page
 from ecsedu.model import cluster as cluster_mod
 from ecsedu.model import service as service_mod
@@ -36,13 +36,37 @@ def create_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         raise errors.ecs_error(
             "InvalidParameterException", "Creation of service was not idempotent.", op
         )
+    connect = params.get("serviceConnectConfiguration") or {}
+    if connect.get("enabled") and not connect.get("namespace") and c.service_connect_defaults:
+        # "any new services with Service Connect turned on that are created in the cluster are
+        # added as client services in the namespace" (the cluster's serviceConnectDefaults)
+        namespace = c.service_connect_defaults["namespace"]
+        params = {**params, "serviceConnectConfiguration": {**connect, "namespace": namespace}}
+    external = (params.get("deploymentController") or {}).get("type") == "EXTERNAL"
+    if external:  # task sets carry the task definition, launch type, network, load balancers
+        from ecsedu.engine.api import task_sets as task_sets_api
+
+        task_sets_api.check_external_service(params)
+        return task_sets_api.create_external_service(cp, c, params)
     if not params.get("taskDefinition"):
         raise errors.ecs_error(
             "InvalidParameterException", "TaskDefinition must be specified.", op
         )  # our wording
     td = tasks.runnable_task_definition(cp, params["taskDefinition"], op)
-    tasks.check_launch(cp, td, params, op)
+    from ecsedu.engine import capacity  # capacity provider strategies
+
+    tasks.check_launch(cp, td, capacity.launch_params(cp, params), op)
     tasks.check_safe(cp, td, op)
+    provider_strategy = None
+    if params.get("schedulingStrategy") == "DAEMON":
+        if params.get("capacityProviderStrategy"):
+            raise errors.ecs_error("InvalidParameterException", validation.DAEMON_PROVIDERS, op)
+    else:
+        provider_strategy = capacity.resolve(cp, c, params, op)
+    if provider_strategy is not None:
+        capacity.check_task_definition(
+            td, provider_strategy, params.get("networkConfiguration"), op
+        )
     from ecsedu.engine.controllers import loadbalancing  # ELB: loadBalancers, ECS's messages
 
     loadbalancing.check_service_load_balancers(cp, params, td, op)
@@ -87,11 +111,20 @@ def create_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         ),
         tags=list(params.get("tags", [])),
     )
+    if params.get("networkConfiguration"):
+        s.network_configuration = json.loads(json.dumps(params["networkConfiguration"]))
+    if provider_strategy is not None:
+        capacity.bind(cp)
+        s.capacity_provider_strategy = provider_strategy
+        s.launch_type = capacity.launch_params(cp, params).get("launchType") or "EC2"
+    if s.launch_type == "FARGATE":
+        s.platform_version = params.get("platformVersion") or "LATEST"
     deployment.rollout_state_reason = f"ECS deployment {deployment.id} in progress."
     cp.store.services.pop(arn, None)
     cp.store.services[arn] = s
     c.active_services_count += 1
     cp.store.record(EV.API_CALL, f"service {name} created", cluster_arn=c.arn, subject=arn)
+    service_deployments.record(cp.store, s, deployment)
     cp.services.request(s)
     return {"service": describe.service(s)}
 
@@ -99,6 +132,7 @@ def create_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
 def _service(cp: ControlPlane, c: cluster_mod.Cluster, ref: str, op: str) -> service_mod.Service:
     s = cp.store.services.get(cp.store.service_arn(c, ref))
     if s is None or s.cluster_arn != c.arn:
+        # https://github.com/hashicorp/terraform/pull/15073 (raw UpdateService response)
         raise errors.ecs_error("ServiceNotFoundException", "Service not found.", op)
     return s
 
@@ -109,8 +143,13 @@ def update_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     c = cp.store.cluster(params.get("cluster"), op)
     s = _service(cp, c, params["service"], op)
     if s.status != service_mod.ServiceStatus.ACTIVE:
+        # our wording (the exception is modelled, its text unverified)
         raise errors.ecs_error("ServiceNotActiveException", "Service was not ACTIVE.", op)
     validation.check_update_service(params, scheduling_strategy=s.scheduling_strategy)
+    if s.external:
+        from ecsedu.engine.api import task_sets as task_sets_api
+
+        return task_sets_api.update_external_service(cp, s, params)
     td = None
     if params.get("taskDefinition"):
         td = tasks.runnable_task_definition(cp, params["taskDefinition"], op)
@@ -121,16 +160,40 @@ def update_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
                 "networkConfiguration": params.get(
                     "networkConfiguration", s.request.get("networkConfiguration")
                 ),
+                "launchType": s.launch_type,
                 **params,
             },
             op,
         )
         tasks.check_safe(cp, td, op)
+    elif params.get("networkConfiguration") or params.get("platformVersion"):
+        current = cp.store.task_definition(s.task_definition_arn, op)
+        if current is not None:
+            tasks.check_launch(cp, current, {"launchType": s.launch_type, **params}, op)
     for cons in params.get("placementConstraints", []) or []:
         if cons.get("type") == "memberOf" and cons.get("expression"):
             query.compile_expression(cons["expression"], op)
+    new_providers = None
+    if params.get("capacityProviderStrategy"):
+        from ecsedu.engine import capacity
+
+        if s.scheduling_strategy == service_mod.SchedulingStrategy.DAEMON:
+            raise errors.ecs_error("InvalidParameterException", validation.DAEMON_PROVIDERS, op)
+        new_providers = capacity.resolve(cp, c, params, op)
+        current_td = td or cp.store.task_definition(s.task_definition_arn, op)
+        if new_providers is not None and current_td is not None:
+            capacity.check_task_definition(
+                current_td,
+                new_providers,
+                params.get("networkConfiguration", s.network_configuration),
+                op,
+            )
     # -- nothing can fail below this line --
     now = cp.clock.now
+    if new_providers is not None and new_providers != s.capacity_provider_strategy:
+        capacity.bind(cp)
+        s.capacity_provider_strategy = new_providers
+        s.request["capacityProviderStrategy"] = new_providers
     if "desiredCount" in params:
         s.desired_count = params["desiredCount"]
         s.primary.desired_count = s.desired_count
@@ -151,6 +214,14 @@ def update_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     if "placementConstraints" in params:
         s.placement_constraints = list(params["placementConstraints"])
         new_deployment = True
+    if params.get("networkConfiguration"):
+        s.network_configuration = json.loads(json.dumps(params["networkConfiguration"]))
+        s.request["networkConfiguration"] = s.network_configuration
+        new_deployment = True
+    if params.get("platformVersion") and s.launch_type == "FARGATE":
+        s.platform_version = params["platformVersion"]
+        s.request["platformVersion"] = s.platform_version
+        new_deployment = True
     if new_deployment:
         for d in s.deployments:
             d.status = service_mod.DeploymentStatus.ACTIVE
@@ -163,6 +234,7 @@ def update_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
         )
         d.rollout_state_reason = f"ECS deployment {d.id} in progress."
         s.deployments.insert(0, d)
+        service_deployments.record(cp.store, s, d)
         s.task_definition_arn = d.task_definition_arn
         s.consecutive_start_failures = 0
         s.throttled_until = 0.0
@@ -190,7 +262,7 @@ def _recount_deployments(cp: ControlPlane, s: service_mod.Service) -> None:
                 continue
             if t.last_status is S.RUNNING:
                 owner.running_count += 1
-            elif t.last_status is S.PENDING:
+            elif t.last_status in (S.PROVISIONING, S.PENDING, S.ACTIVATING):  # as Lifecycle._count
                 owner.pending_count += 1
 
 
@@ -200,6 +272,7 @@ def delete_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     c = cp.store.cluster(params.get("cluster"), op)
     s = _service(cp, c, params["service"], op)
     if s.status != service_mod.ServiceStatus.ACTIVE:
+        # our wording (the exception is modelled, its text unverified)
         raise errors.ecs_error("ServiceNotActiveException", "Service was not ACTIVE.", op)
     if (
         s.scheduling_strategy == service_mod.SchedulingStrategy.REPLICA
@@ -208,7 +281,7 @@ def delete_service(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     ):
         raise errors.ecs_error(
             "InvalidParameterException",
-            "The service cannot be stopped while it is scaled above 0.",
+            "The service cannot be stopped while it is scaled above 0.",  # our wording
             op,
         )
     s.desired_count = 0

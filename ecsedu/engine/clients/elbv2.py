@@ -40,6 +40,7 @@ class Elbv2Client(AwsClient):
     )
     create_listener = operation("CreateListener", api.create_listener)
     describe_listeners = operation("DescribeListeners", api.describe_listeners)
+    modify_listener = operation("ModifyListener", api.modify_listener)
     delete_listener = operation("DeleteListener", api.delete_listener)
     register_targets = operation("RegisterTargets", api.register_targets)
     deregister_targets = operation("DeregisterTargets", api.deregister_targets)

@@ -9,7 +9,8 @@ target groups, and is at once:
   ACTIVATING until each of its targets is registered and has passed its first health check
   (ALB: "After your target is registered, it must pass one health check to be considered
   healthy"), and in DEACTIVATING while its targets are ``draining`` (the target group's
-  ``deregistration_delay.timeout_seconds``, 300 s by default).
+  ``deregistration_delay.timeout_seconds``, 300 s by default). A task of a task set (EXTERNAL
+  deployment controller) registers in its task set's ``loadBalancers``, not the service's.
 
 Target health follows ELB's states and reason codes: ``initial`` (``Elb.RegistrationInProgress``
 then ``Elb.InitialHealthChecking``), ``healthy``, ``unhealthy`` (``Target.ResponseCodeMismatch``,
@@ -21,8 +22,11 @@ checked every ``HealthCheckIntervalSeconds`` on the engine's clock.
 Who answers the checks and carries the traffic is the *backend*: on the simulated runtime the
 model itself (a running container answers ``/``, ``/index.html`` and ``/health`` with 200, any
 other path 404, an UNHEALTHY container 503; the service's ``rps`` from the load model is
-spread round-robin over the healthy targets); on Docker the engine's ``lb_backend`` (a real
-HTTP proxy on 127.0.0.1, injected by the composition root) answers checks and counts requests.
+spread round-robin over the healthy targets; a service with task sets sends it to the target
+group of its *production* listener only, the lowest port among the listeners forwarding to its
+task sets' target groups, so that switching a listener shifts the traffic); on Docker the
+engine's ``lb_backend`` (a real HTTP proxy on 127.0.0.1, injected by the composition root)
+answers checks and counts requests.
 
 A service task that fails its checks is stopped by ECS, as ECS does: "Task failed ELB health
 checks in (target-group ...)".
@@ -60,6 +64,7 @@ __all__ = [
     "check_service_load_balancers",
     "dump",
     "find",
+    "load_balancers_of",
     "of",
     "restore",
 ]
@@ -314,7 +319,7 @@ class LoadBalancing:
             if service is None or task.desired_status != task_mod.DesiredStatus.RUNNING:
                 return False
             held = False
-            for lb in service.request.get("loadBalancers") or []:
+            for lb in load_balancers_of(service, task):
                 tg = self.target_groups.get(str(lb.get("targetGroupArn", "")))
                 if tg is None:
                     continue
@@ -358,7 +363,9 @@ class LoadBalancing:
         self, task: task_mod.Task, container: str, port: int
     ) -> tuple[str, int, str | None]:
         """(target id, target port, address) of ``task``'s ``container``:``port``."""
-        inst = self.store.instances.get(task.container_instance_arn)
+        inst = self.store.instances.get(task.host_arn) or self.store.fargate_hosts.get(
+            task.host_arn
+        )
         c = task.container(container)
         host_port, host_ip = port, None
         if c is not None:
@@ -371,9 +378,9 @@ class LoadBalancing:
             address_host = getattr(inst, "address", None) or "127.0.0.1"
         if task.task_definition.network_mode == "awsvpc":
             digest = hashlib.sha256(task.arn.encode()).digest()
-            ip = f"10.0.{digest[0]}.{max(4, digest[1])}"
+            ip = task.private_ip or f"10.0.{digest[0]}.{max(4, digest[1])}"
             return ip, port, f"{address_host or ip}:{host_port}"
-        ec2 = inst.ec2_instance_id if inst is not None else task.container_instance_arn
+        ec2 = inst.ec2_instance_id if inst is not None else task.host_arn
         return ec2, host_port, f"{address_host or '127.0.0.1'}:{host_port}"
 
     def register_task(
@@ -459,7 +466,11 @@ class LoadBalancing:
 
         def done() -> None:
             current = tg.targets.get(target.key)
-            if current is not target or target.epoch != epoch:
+            if current is not target:
+                # a new task registered the same id:port meanwhile: this task's draining is over
+                self._release_if_done(target.task_arn, lifecycle_mod.DEACTIVATION)
+                return
+            if target.epoch != epoch:
                 return
             self.accrue(tg)
             del tg.targets[target.key]
@@ -630,15 +641,38 @@ class LoadBalancing:
 
     # -- traffic -------------------------------------------------------------------------------
     def services_of(self, tg: TargetGroup) -> list[service_mod.Service]:
+        """The services with tasks in ``tg`` (their own ``loadBalancers`` or a task set's)."""
         out = []
         for s in self.store.services.values():
             if s.status == service_mod.ServiceStatus.INACTIVE:
                 continue
-            if any(
-                lb.get("targetGroupArn") == tg.arn for lb in s.request.get("loadBalancers") or []
-            ):
+            entries = list(s.request.get("loadBalancers") or [])
+            for ts in s.task_sets:
+                entries += ts.request.get("loadBalancers") or []
+            if any(lb.get("targetGroupArn") == tg.arn for lb in entries):
                 out.append(s)
         return out
+
+    def production_target_group(self, service: service_mod.Service) -> str | None:
+        """Where a service with task sets gets its traffic: the target group its *production*
+        listener forwards to. Of the listeners forwarding to one of its task sets' target
+        groups, that is the one with the lowest port (CodeDeploy's convention: production on
+        80 / 443, a test listener on 8080 carries no modelled traffic)."""
+        mine = {
+            str(lb.get("targetGroupArn"))
+            for ts in service.task_sets
+            for lb in ts.request.get("loadBalancers") or []
+        }
+        listeners = [li for li in self.listeners.values() if li.target_group_arn in mine]
+        if not listeners:
+            return None
+        return min(listeners, key=lambda li: (li.port, li.arn)).target_group_arn
+
+    def accrue_all(self) -> None:
+        """Count every target group's requests up to now (before the listeners change, so that
+        the traffic so far goes where it went)."""
+        for tg in self.target_groups.values():
+            self.accrue(tg)
 
     def in_service(self, tg: TargetGroup) -> list[Target]:
         """Targets that receive requests: the healthy ones (all registered ones if none is:
@@ -682,6 +716,8 @@ class LoadBalancing:
         except ImportError:  # the load model is optional
             return
         for s in self.services_of(tg):
+            if s.task_sets and self.production_target_group(s) != tg.arn:
+                continue  # blue/green: the service's traffic reaches its production listener's
             rps += float(load_mod.service_load(self.engine, s.arn)[2])
         if not tg.lb_arns or rps <= 0:
             return
@@ -727,6 +763,30 @@ class LoadBalancing:
         backend = self.backend()
         if backend is not None:
             backend.close_listener(listener.arn)
+
+    def listener_changed(self, listener: Listener, old_port: int) -> None:
+        """ModifyListener: on another port the listener needs a new proxy; on the same port its
+        proxy keeps running and forwards to the new target group's targets from now on."""
+        backend = self.backend()
+        if backend is None:
+            return
+        if listener.port != old_port:
+            backend.close_listener(listener.arn)
+            self.open_listener(listener)
+            return
+        tg = self.target_groups[listener.target_group_arn]
+        backend.set_targets(listener.arn, [t.address for t in self.in_service(tg) if t.address])
+
+
+def load_balancers_of(service: service_mod.Service, task: task_mod.Task) -> list[dict[str, Any]]:
+    """The ``loadBalancers`` a service task registers in: its task set's (a task of a task set
+    has ``deploymentId`` = the task set's id), else the service's."""
+    for ts in service.task_sets:
+        if ts.id == task.deployment_id:
+            return list(ts.request.get("loadBalancers") or [])
+    if service.external:
+        return []
+    return list(service.request.get("loadBalancers") or [])
 
 
 # ============================================================================ access
