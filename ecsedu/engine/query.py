@@ -61,6 +61,8 @@ from typing import Any, Protocol, TypeAlias
 from ecsedu.errors import ClientError, ecs_error
 
 __all__ = [
+    "ATTRIBUTE_NAME",
+    "ATTRIBUTE_VALUE",
     "MAX_EXPRESSION_LENGTH",
     "And",
     "Comparison",
@@ -153,7 +155,14 @@ _SUBJECTS = (
     "task:group",
 )
 _ATTRIBUTE_PREFIX = "attribute:"
-_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_./\\-]{1,128}")  # ECS's custom attribute name rule
+#: ECS's attribute name rule (botocore ``Attribute.name``): 1-128 letters, digits, ``-``, ``_``,
+#: ``/``, ``\\`` or ``.``; PutAttributes checks names with it too.
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_./\\-]{1,128}")
+#: ECS's attribute value rule: 1-128 letters, digits, ``-_.@/\\:`` or spaces, no space first or
+#: last.
+ATTRIBUTE_VALUE = re.compile(
+    r"[A-Za-z0-9_.@/\\:-](?:[A-Za-z0-9_.@/\\: -]{0,126}[A-Za-z0-9_.@/\\:-])?"
+)
 
 _WORD_OPERATORS = {
     "equals": "==",
@@ -438,7 +447,7 @@ def _subject(token: _Token) -> str:
             return name
         if name.startswith(_ATTRIBUTE_PREFIX):
             attribute = name[len(_ATTRIBUTE_PREFIX) :]
-            if _ATTRIBUTE_NAME.fullmatch(attribute):
+            if ATTRIBUTE_NAME.fullmatch(attribute):
                 return name
             raise _Invalid(
                 f"invalid attribute name {attribute!r} (1-128 letters, digits, "

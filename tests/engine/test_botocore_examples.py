@@ -28,12 +28,7 @@ EXAMPLES_PATH = os.path.join(
 with open(EXAMPLES_PATH) as _file:
     EXAMPLES: dict[str, list[dict[str, Any]]] = json.load(_file)["examples"]
 
-NOT_APPLICABLE = {
-    "DeleteAccountSetting": "account settings (long ARN formats) are not modelled: ARNs are always long",
-    "ListAccountSettings": "account settings are not modelled",
-    "PutAccountSetting": "account settings are not modelled",
-    "PutAccountSettingDefault": "account settings are not modelled",
-}
+NOT_APPLICABLE: dict[str, str] = {}
 #: Example ids whose input the engine does not model as ECS did then.
 NOT_APPLICABLE_IDS = {
     "to-create-a-new-service-behind-a-load-balancer-1472512484823": (
@@ -181,6 +176,8 @@ def adapt(op: str, params: dict[str, Any], refs: dict[str, str]) -> dict[str, An
         params["resourceArn"] = refs["cluster_dev"]
     if op == "DeleteCluster":
         params["cluster"] = "my_cluster"
+    if "principalArn" in params:  # the examples' placeholder for the account id
+        params["principalArn"] = params["principalArn"].replace("<aws_account_id>", "123456789012")
     if op == "DeleteService":
         pass  # my-http-service has desiredCount 0
     return params

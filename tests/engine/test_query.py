@@ -570,3 +570,48 @@ def combine(children: st.SearchStrategy[Case]) -> st.SearchStrategy[Case]:
 def test_agrees_with_an_oracle(case: Case, instance: Instance) -> None:
     text, oracle = case
     assert compile_expression(text).matches(instance) is oracle(instance)
+
+
+# -- the attribute rules PutAttributes shares with the query language ---------------------------
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("stack", True),
+        ("ecs.instance-type", True),
+        ("a/b\\c_d-e.f", True),
+        ("x" * 128, True),
+        ("", False),
+        ("x" * 129, False),
+        ("has space", False),
+        ("colon:no", False),
+    ],
+)
+def test_attribute_name_rule(name: str, ok: bool) -> None:
+    from ecsedu.engine.query import ATTRIBUTE_NAME
+
+    assert bool(ATTRIBUTE_NAME.fullmatch(name)) is ok
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("prod", True),
+        ("a b", True),
+        ("x@y:/\\_-.", True),
+        ("v" * 128, True),
+        ("", False),
+        ("v" * 129, False),
+        (" lead", False),
+        ("trail ", False),
+        ("semi;colon", False),
+    ],
+)
+def test_attribute_value_rule(value: str, ok: bool) -> None:
+    from ecsedu.engine.query import ATTRIBUTE_VALUE
+
+    assert bool(ATTRIBUTE_VALUE.fullmatch(value)) is ok
+
+
+def test_an_attribute_value_with_a_space_is_matched_when_quoted() -> None:
+    assert matches("attribute:team == 'blue team'", Instance({"team": "blue team"}))
+    assert not matches("attribute:team == 'blue team'", Instance({"team": "blue"}))

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "images": ("ecsedu.runtimes.docker.images", "build the offline demo images (ecsedu/web, ...)"),
     "cleanup": ("ecsedu.runtimes.docker.cleanup", "remove containers that carry ecsedu's labels"),
     "serve": ("ecsedu.app.cli.serve", "serve ECS's API to a classroom (an account per learner)"),
+    "operations": ("ecsedu.app.cli.operations", "the table of ECS operations (README.md)"),
 }
 
 
