@@ -127,6 +127,7 @@ class RemoteEcs:
         clusters: list[snap.ClusterView] = []
         for batch in _chunks(cluster_arns, 100):
             for d in c.describe_clusters(clusters=batch).get("clusters", []):
+                strategy = d.get("defaultCapacityProviderStrategy") or ()
                 clusters.append(
                     snap.ClusterView(
                         arn=d["clusterArn"],
@@ -138,6 +139,15 @@ class RemoteEcs:
                         running_tasks_count=_int(d.get("runningTasksCount")),
                         pending_tasks_count=_int(d.get("pendingTasksCount")),
                         active_services_count=_int(d.get("activeServicesCount")),
+                        capacity_providers=tuple(d.get("capacityProviders") or ()),
+                        default_strategy=tuple(
+                            snap.StrategyItemView(
+                                x.get("capacityProvider", ""),
+                                _int(x.get("weight")),
+                                _int(x.get("base")),
+                            )
+                            for x in strategy
+                        ),
                     )
                 )
         instances: list[snap.InstanceView] = []
@@ -183,7 +193,46 @@ class RemoteEcs:
             task_definitions=tuple(task_definitions),
             tasks=tuple(tasks),
             services=tuple(services),
+            capacity_providers=self._capacity_providers(clusters, instances),
         )
+
+    def _capacity_providers(
+        self, clusters: Sequence[snap.ClusterView], instances: Sequence[snap.InstanceView]
+    ) -> tuple[snap.CapacityProviderView, ...]:
+        """The providers the clusters use, from DescribeCapacityProviders. An Auto Scaling
+        group's sizes and the reservation metric are not ECS's to tell (EC2 Auto Scaling and
+        CloudWatch know them): they stay 0 and None."""
+        names = list(dict.fromkeys(n for cv in clusters for n in cv.capacity_providers))
+        out: list[snap.CapacityProviderView] = []
+        for batch in _chunks(names, 100):
+            found = self.client.describe_capacity_providers(capacityProviders=batch)
+            for d in found.get("capacityProviders", []):
+                name = d.get("name", "")
+                asg = d.get("autoScalingGroupProvider") or {}
+                scaling = asg.get("managedScaling") or {}
+                managed = scaling.get("status") == "ENABLED"
+                group = asg.get("autoScalingGroupArn")
+                launched = tuple(i.arn for i in instances if i.capacity_provider == name)
+                out.append(
+                    snap.CapacityProviderView(
+                        name=name,
+                        arn=d.get("capacityProviderArn", ""),
+                        kind="ASG" if group else name,
+                        status=d.get("status", "ACTIVE"),
+                        auto_scaling_group=(
+                            group.rsplit("autoScalingGroupName/", 1)[-1] if group else None
+                        ),
+                        managed_scaling=managed,
+                        target_capacity=_int(scaling.get("targetCapacity"), 100)
+                        if managed
+                        else None,
+                        managed_termination_protection=(
+                            asg.get("managedTerminationProtection") == "ENABLED"
+                        ),
+                        instances=launched,
+                    )
+                )
+        return tuple(out)
 
     @staticmethod
     def _instance(cluster_arn: str, d: dict[str, Any]) -> snap.InstanceView:
@@ -216,6 +265,7 @@ class RemoteEcs:
                     key=lambda p: _int(p),
                 )
             ),
+            capacity_provider=d.get("capacityProviderName"),
         )
 
     @staticmethod
@@ -256,6 +306,12 @@ class RemoteEcs:
             ),
             events=events,
             created_at=_ts(d.get("createdAt")) or 0.0,
+            capacity_provider_strategy=tuple(
+                snap.StrategyItemView(
+                    x.get("capacityProvider", ""), _int(x.get("weight")), _int(x.get("base"))
+                )
+                for x in d.get("capacityProviderStrategy") or ()
+            ),
         )
 
     @staticmethod
@@ -289,6 +345,11 @@ class RemoteEcs:
             for x in d.get("containers") or ()
         )
         arn = d["taskArn"]
+        eni: dict[str, Any] = next(
+            (a for a in d.get("attachments") or () if a.get("type") == "ElasticNetworkInterface"),
+            {},
+        )
+        details = {x.get("name"): x.get("value") for x in eni.get("details") or ()}
         return snap.TaskView(
             arn=arn,
             id=arns.resource_id(arn),
@@ -314,6 +375,13 @@ class RemoteEcs:
             stop_code=d.get("stopCode"),
             stopped_reason=d.get("stoppedReason"),
             version=_int(d.get("version"), 1),
+            launch_type=d.get("launchType") or "EC2",
+            capacity_provider=d.get("capacityProviderName"),
+            platform_version=d.get("platformVersion"),
+            private_ip=details.get("privateIPv4Address"),
+            eni_id=details.get("networkInterfaceId"),
+            eni_status=eni.get("status"),
+            availability_zone=d.get("availabilityZone"),
         )
 
     @staticmethod

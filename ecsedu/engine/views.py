@@ -4,18 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecsedu import arns
 from ecsedu.engine import store as store_mod
 from ecsedu.engine.controllers import autoscaling as autoscaling_ctl
 from ecsedu.engine.controllers import loadbalancing
 from ecsedu.engine.controllers import metrics as metrics_ctl
+from ecsedu.model import capacity_provider as cp_mod
 from ecsedu.model import snapshot as snap
 from ecsedu.model import task as task_mod
 
 __all__ = ["snapshot"]
 
 
+ENI = "ElasticNetworkInterface"
+
+
+def _eni(t: task_mod.Task) -> tuple[str | None, str | None]:
+    """The id and status of an awsvpc task's network interface (None, None without one)."""
+    for a in t.attachments:
+        if a.get("type") == ENI:
+            eni = next(
+                (
+                    d.get("value")
+                    for d in a.get("details", ())
+                    if d.get("name") == "networkInterfaceId"
+                ),
+                None,
+            )
+            return eni, a.get("status")
+    return None, None
+
+
 def _task(t: task_mod.Task) -> snap.TaskView:
     td = t.task_definition
+    eni, eni_status = _eni(t)
     return snap.TaskView(
         arn=t.arn,
         id=t.id,
@@ -59,6 +81,13 @@ def _task(t: task_mod.Task) -> snap.TaskView:
         stop_code=t.stop_code,
         stopped_reason=t.stopped_reason,
         version=t.version,
+        launch_type=t.launch_type,
+        capacity_provider=t.capacity_provider_name,
+        platform_version=t.platform_version,
+        private_ip=t.private_ip,
+        eni_id=eni,
+        eni_status=eni_status,
+        availability_zone=t.availability_zone,
     )
 
 
@@ -98,6 +127,106 @@ def _tasks(store: store_mod.Store) -> tuple[snap.TaskView, ...]:
     return tuple(out)
 
 
+def _strategy(items: list[dict[str, Any]]) -> tuple[snap.StrategyItemView, ...]:
+    return tuple(
+        snap.StrategyItemView(
+            str(item.get("capacityProvider", "")),
+            int(item.get("weight", 0)),
+            int(item.get("base", 0)),
+        )
+        for item in items
+    )
+
+
+MANAGED_SCALING = "AWS/ECS/ManagedScaling"
+
+
+def _managed_scaling_series(
+    store: store_mod.Store, minutes: int = 60
+) -> tuple[snap.MetricSeriesView, ...]:
+    """``CapacityProviderReservation`` of each provider and cluster, the last ``minutes``
+    datapoints (cluster auto scaling publishes it once a minute)."""
+    found: metrics_ctl.CloudWatch | None = store.extensions.get("cloudwatch")
+    if found is None:
+        return ()
+    out = []
+    for (namespace, name, dims), series in found.series.items():
+        if namespace != MANAGED_SCALING:
+            continue
+        d = dict(dims)
+        points = tuple(
+            (p.time, round(v, 2))
+            for p in list(series)[-minutes:]
+            if (v := metrics_ctl.statistic([p], "Average")) is not None
+        )
+        out.append(
+            snap.MetricSeriesView(
+                namespace=namespace,
+                name=name,
+                cluster_name=d.get("ClusterName", ""),
+                service_name="",
+                points=points,
+                unit="Percent",
+                capacity_provider_name=d.get("CapacityProviderName"),
+            )
+        )
+    return tuple(out)
+
+
+def _group_name(arn: str) -> str:
+    """``...:autoScalingGroupName/asg-1`` -> ``asg-1``."""
+    return arn.rsplit("autoScalingGroupName/", 1)[-1]
+
+
+def _capacity_providers(store: store_mod.Store) -> tuple[snap.CapacityProviderView, ...]:
+    """The account's Auto Scaling group providers, and FARGATE / FARGATE_SPOT where a cluster
+    uses them (they are built in: never stored)."""
+    groups = {g.arn: g for g in store.auto_scaling_groups.values()}
+    out = []
+    used = {n for c in store.clusters.values() for n in c.capacity_providers}
+    for name in cp_mod.FARGATE_PROVIDERS:
+        if name in used:
+            out.append(
+                snap.CapacityProviderView(name, arns.capacity_provider(name), name, "ACTIVE")
+            )
+    for cp in store.capacity_providers.values():
+        asg = groups.get(cp.auto_scaling_group_arn or "")
+        ms = cp.managed_scaling
+        managed = ms.status == "ENABLED"
+        out.append(
+            snap.CapacityProviderView(
+                name=cp.name,
+                arn=cp.arn,
+                kind=cp.kind,
+                status=cp.status.value,
+                auto_scaling_group=(
+                    asg.name
+                    if asg is not None
+                    else _group_name(cp.auto_scaling_group_arn)
+                    if cp.auto_scaling_group_arn
+                    else None
+                ),
+                managed_scaling=managed,
+                target_capacity=ms.target_capacity if managed else None,
+                managed_termination_protection=cp.managed_termination_protection == "ENABLED",
+                reservation=cp.reservation,
+                desired_capacity=asg.desired_capacity if asg is not None else 0,
+                min_size=asg.min_size if asg is not None else 0,
+                max_size=asg.max_size if asg is not None else 0,
+                instances=tuple(asg.instances) if asg is not None else (),
+                protected=tuple(a for a in asg.instances if a in asg.protected)
+                if asg is not None
+                else (),
+                launching=sum(m.lifecycle_state == "Pending" for m in asg.members.values())
+                if asg is not None
+                else 0,
+                instance_cpu=asg.instance_cpu if asg is not None else 0,
+                instance_memory=asg.instance_memory if asg is not None else 0,
+            )
+        )
+    return tuple(out)
+
+
 def snapshot(store: store_mod.Store) -> snap.Snapshot:
     clusters = tuple(
         snap.ClusterView(
@@ -108,6 +237,8 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
             running_tasks_count=c.running_tasks_count,
             pending_tasks_count=c.pending_tasks_count,
             active_services_count=c.active_services_count,
+            capacity_providers=tuple(c.capacity_providers),
+            default_strategy=_strategy(c.default_capacity_provider_strategy),
         )
         for c in store.clusters.values()
     )
@@ -131,6 +262,7 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
             reserved_ports=tuple(sorted(i.ports, key=int)),
             docker_host=i.docker_host,
             address=i.address,
+            capacity_provider=i.capacity_provider_name,
         )
         for i in store.instances.values()
     )
@@ -168,6 +300,7 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
             created_at=s.created_at,
             scaling=autoscaling_ctl.scaling_view(store, s),
             unplaced_reason=_unplaced_reason([e.message for e in s.events[:1]]),
+            capacity_provider_strategy=_strategy(s.capacity_provider_strategy),
         )
         for s in store.services.values()
     )
@@ -180,6 +313,7 @@ def snapshot(store: store_mod.Store) -> snap.Snapshot:
         tasks=_tasks(store),
         services=services,
         events=store.event_views(),  # shares the log's storage: O(1) in history
-        metrics=metrics_ctl.series_views(store),
+        metrics=metrics_ctl.series_views(store) + _managed_scaling_series(store),
         load_balancers=loadbalancing.snapshot_views(store),
+        capacity_providers=_capacity_providers(store),
     )

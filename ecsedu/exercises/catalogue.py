@@ -290,6 +290,27 @@ def _observe_whole_drain(ecs: Client, ctx: dict[str, Any]) -> Observation:
     )
 
 
+# -- 09 ----------------------------------------------------------------------------------------
+def _observe_spot(ecs: Client, ctx: dict[str, Any]) -> Observation:
+    cluster, service = ctx["cluster"], ctx["service"]
+    stopped = _tasks(ecs, cluster, serviceName=service, desiredStatus="STOPPED")
+    if not any(t.get("stopCode") == "SpotInterruption" for t in stopped):
+        return _not_ready(
+            "No task of the service was interrupted yet: run the act cell (it injects the "
+            "spot interruption), then check again."
+        )
+    described = ecs.describe_services(cluster=cluster, services=[service])["services"]
+    if not described or described[0]["runningCount"] != described[0]["desiredCount"]:
+        return _not_ready("The service is not stable yet: let the act cell wait for it.")
+    running = [t for t in _tasks(ecs, cluster, serviceName=service) if t["lastStatus"] == "RUNNING"]
+    spot = sum(1 for t in running if t.get("capacityProviderName") == "FARGATE_SPOT")
+    return Observation(
+        spot,
+        f"{spot} of the {len(running)} RUNNING tasks of {service} run on FARGATE_SPOT, "
+        f"{len(running) - spot} on FARGATE",
+    )
+
+
 EXERCISES: dict[str, Exercise] = {
     e.id: e
     for e in [
@@ -514,6 +535,34 @@ EXERCISES: dict[str, Exercise] = {
                     "their tasks, now on the other instance.",
                 ),
             ),
+        ),
+        Exercise(
+            id="09-spot",
+            notebook="09-fargate-and-capacity-providers",
+            question="Service 'api' runs 5 tasks with the capacity provider strategy FARGATE "
+            "(base 1, weight 1) and FARGATE_SPOT (weight 3): 2 on FARGATE, 3 on FARGATE_SPOT. "
+            "AWS interrupts one of the FARGATE_SPOT tasks. Once the service is stable again, "
+            "how many of its tasks run on FARGATE_SPOT?",
+            kind=int,
+            observe=_observe_spot,
+            hint="The service replaces the interrupted task like any stopped task: it places "
+            "the new one by the service's capacity provider strategy.",
+            article="'Service': ECS keeps the desired number of tasks running; where each runs "
+            "is the scheduler's job, here by the capacity provider strategy.",
+            solution="3",
+            why="The interrupted task stops with stopCode SpotInterruption and the service "
+            "starts a replacement. The strategy still says: the first task (base 1) on FARGATE, "
+            "the rest 1 : 3 between FARGATE and FARGATE_SPOT, so the replacement goes to "
+            "FARGATE_SPOT again: 3 Spot tasks, 2 regular ones.",
+            misconceptions=(
+                (
+                    2,
+                    "The replacement is not moved to FARGATE: the strategy, not the "
+                    "interruption, decides where it runs.",
+                ),
+                (5, "The base task stays on FARGATE: base 1 is always placed there first."),
+            ),
+            defaults=(("cluster", "demo"), ("service", "api")),
         ),
     ]
 }

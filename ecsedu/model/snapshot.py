@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ecsedu.model.eventlog import EventView
 
 __all__ = [
+    "CapacityProviderView",
     "ClusterView",
     "ContainerDefinitionView",
     "ContainerView",
@@ -26,6 +27,7 @@ __all__ = [
     "ServiceEventView",
     "ServiceView",
     "Snapshot",
+    "StrategyItemView",
     "TargetGroupView",
     "TargetView",
     "TaskDefinitionView",
@@ -112,6 +114,18 @@ class TaskView:
     stop_code: str | None = None
     stopped_reason: str | None = None
     version: int = 1
+    launch_type: str = "EC2"  # EC2 | FARGATE
+    capacity_provider: str | None = None  # FARGATE, FARGATE_SPOT, an Auto Scaling group's
+    platform_version: str | None = None  # Fargate's, e.g. 1.4.0
+    private_ip: str | None = None  # awsvpc: the task's own ENI address
+    eni_id: str | None = None  # awsvpc: its elastic network interface (eni-...)
+    eni_status: str | None = None  # PRECREATED | ATTACHED | DETACHING | DELETED
+    availability_zone: str | None = None
+
+    @property
+    def fargate(self) -> bool:
+        """Runs on AWS Fargate: no container instance of the cluster's own."""
+        return self.launch_type == "FARGATE"
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,7 @@ class InstanceView:
     reserved_ports: tuple[str, ...] = ()
     docker_host: str | None = None
     address: str | None = None  # host address published ports bind to (docker runtime)
+    capacity_provider: str | None = None  # the Auto Scaling group provider that launched it
 
     @property
     def reserved_cpu(self) -> int:
@@ -219,6 +234,8 @@ class MetricSeriesView:
     service_name: str
     points: tuple[tuple[float, float], ...]  # (time, value)
     unit: str = "Percent"
+    #: AWS/ECS/ManagedScaling metrics are per capacity provider (service_name is then "").
+    capacity_provider_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +295,7 @@ class ServiceView:
     # Why tasks are missing, when the newest service event says a task could not be placed:
     # CPU | memory | ports | attribute | constraint | no instances | agent (else None).
     unplaced_reason: str | None = None
+    capacity_provider_strategy: tuple[StrategyItemView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -289,6 +307,49 @@ class ClusterView:
     running_tasks_count: int
     pending_tasks_count: int
     active_services_count: int
+    capacity_providers: tuple[str, ...] = ()  # names, as PutClusterCapacityProviders set them
+    default_strategy: tuple[StrategyItemView, ...] = ()
+
+
+@dataclass(frozen=True)
+class StrategyItemView:
+    """One item of a capacity provider strategy: ``base`` tasks first, then by ``weight``."""
+
+    capacity_provider: str
+    weight: int = 0
+    base: int = 0
+
+
+@dataclass(frozen=True)
+class CapacityProviderView:
+    """A capacity provider: FARGATE, FARGATE_SPOT, or one tied to an EC2 Auto Scaling group.
+
+    For an Auto Scaling group provider, ``reservation`` is the latest
+    ``CapacityProviderReservation`` (percent: the capacity the tasks need over what the group
+    has) and ``target_capacity`` the percentage managed scaling keeps it at.
+    """
+
+    name: str
+    arn: str
+    kind: str  # FARGATE | FARGATE_SPOT | ASG
+    status: str  # ACTIVE | INACTIVE
+    auto_scaling_group: str | None = None  # the group's name
+    managed_scaling: bool = False
+    target_capacity: int | None = None  # percent, with managed scaling
+    managed_termination_protection: bool = False
+    reservation: float | None = None  # percent, None until first computed
+    desired_capacity: int = 0
+    min_size: int = 0
+    max_size: int = 0
+    instances: tuple[str, ...] = ()  # container instance ARNs the group launched, oldest first
+    protected: tuple[str, ...] = ()  # of those, the ones protected from scale-in
+    launching: int = 0  # EC2 instances of the group still booting (not registered yet)
+    instance_cpu: int = 0  # what each instance it launches registers
+    instance_memory: int = 0
+
+    @property
+    def fargate(self) -> bool:
+        return self.kind in ("FARGATE", "FARGATE_SPOT")
 
 
 @dataclass(frozen=True)
@@ -305,6 +366,7 @@ class Snapshot:
     events: Sequence[EventView] = field(default=())  # an EventSeq: shares the log's storage
     load_balancers: tuple[LoadBalancerView, ...] = ()
     metrics: tuple[MetricSeriesView, ...] = ()
+    capacity_providers: tuple[CapacityProviderView, ...] = ()
 
     # -- read-only queries used by renderers -------------------------------------------------
     def cluster(self, name_or_arn: str) -> ClusterView:
@@ -329,6 +391,12 @@ class Snapshot:
             if t.service_name == service_name
             and (cluster_arn is None or t.cluster_arn == cluster_arn)
         )
+
+    def capacity_provider(self, name_or_arn: str) -> CapacityProviderView:
+        for cp in self.capacity_providers:
+            if name_or_arn in (cp.name, cp.arn):
+                return cp
+        raise KeyError(name_or_arn)
 
     def task_definition(self, arn: str) -> TaskDefinitionView:
         for td in self.task_definitions:

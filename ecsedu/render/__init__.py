@@ -5,6 +5,10 @@ else: ``graph.to_graph`` turns it into a networkx graph of clusters, container i
 agents, task definitions, tasks, containers, services and alarms; ``figures`` lays that graph
 out on fixed slots and graphviz (``neato -n2``) draws it. Drawing never changes state.
 
+``figures.cluster_auto_scaling`` draws an Auto Scaling group capacity provider with its
+``CapacityProviderReservation`` against the target; the cluster figures draw Fargate tasks in an
+"AWS Fargate" area and group container instances by their Auto Scaling group (``capacity``).
+
 ``chart.metric_chart`` draws a service's CPU over the last minutes (target line, alarm
 thresholds) as plain SVG, for notebooks and the dashboard.
 
@@ -20,6 +24,7 @@ from ecsedu.render.cards import cluster_card, instance_card, service_card, task_
 from ecsedu.render.figure import Figure
 from ecsedu.render.figures import (
     FIGURES,
+    cluster_auto_scaling,
     cluster_services,
     cluster_view,
     docker_host,
@@ -40,6 +45,7 @@ __all__ = [
     "SlotMemory",
     "UnknownNameError",
     "as_snapshot",
+    "cluster_auto_scaling",
     "cluster_card",
     "cluster_services",
     "cluster_view",

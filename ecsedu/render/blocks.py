@@ -59,6 +59,10 @@ def _task_tip(task: TaskView, status: str) -> str:
     lines = [f"Task {task.id}", task.arn, f"{task.family}:{task.revision} · {status}"]
     if task.container_instance_arn:
         lines.append(f"on container instance {arns.resource_id(task.container_instance_arn)}")
+    elif task.fargate:
+        lines.append(f"on AWS Fargate ({task.capacity_provider or 'launch type FARGATE'})")
+    if task.private_ip:
+        lines.append(f"awsvpc: ENI {task.eni_id or '?'}, private IP {task.private_ip}")
     if task.stopped_reason:
         lines.append(f"stopped: {task.stopped_reason}")
     return "\n".join(lines)
@@ -120,6 +124,8 @@ class Scene:
     unplaced_shown: bool = False
     task_looks: dict[tuple[str | None, str], TaskLook] = field(default_factory=dict)
     arrows: set[str] = field(default_factory=set)
+    #: Services whose missing tasks wait for an Auto Scaling group to grow: name -> provider.
+    capacity_waits: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.colours = service_colours(self.snapshot)
@@ -353,7 +359,7 @@ class Scene:
         missing = unplaced_count(service)
         if missing:
             label += "\n" + self.fit(
-                f"⚠ {missing} not placed: {unplaced_short(service)}", box.w - 8, t.font_size
+                f"⚠ {missing} not placed: {self.unplaced_short(service)}", box.w - 8, t.font_size
             )
         style = status_style(service.status)
         self.canvas.node(
@@ -369,12 +375,18 @@ class Scene:
             f"task definition {service.task_definition_arn}",
         )
 
+    def unplaced_short(self, service: ServiceView) -> str:
+        """Why a service's tasks are missing, in a few words (``text.unplaced_short``), or that
+        they wait for the Auto Scaling group cluster auto scaling is growing."""
+        provider = self.capacity_waits.get(service.name)
+        return f"{provider} scaling out" if provider else unplaced_short(service)
+
     def draw_unplaced(self, service: ServiceView, box: Box, node_id: str, more: int = 0) -> None:
         """An empty, dashed task slot: a task the service wants that ECS could not place."""
         t = self.theme
         self.service_colour(service)  # the service is in the legend
         self.unplaced_shown = True
-        reason = unplaced_short(service)
+        reason = self.unplaced_short(service)
         head = f"+{more} more not placed" if more else f"{service.name} · not placed"
         self.canvas.node(
             node_id,

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from ecsedu import arns
 from ecsedu.model.snapshot import (
+    CapacityProviderView,
     ClusterView,
     InstanceView,
     ServiceView,
@@ -34,6 +35,7 @@ from ecsedu.model.snapshot import (
     TaskDefinitionView,
     TaskView,
 )
+from ecsedu.render import capacity as cap
 from ecsedu.render import chart
 from ecsedu.render import graph as g
 from ecsedu.render import scaling as sc
@@ -59,6 +61,7 @@ __all__ = [
     "FIGURES",
     "FigureSpec",
     "UnknownNameError",
+    "cluster_auto_scaling",
     "cluster_services",
     "cluster_view",
     "docker_host",
@@ -249,6 +252,9 @@ def _draw_unplaced_row(
     """A heading and one row of empty, dashed task slots; returns the row's height."""
     t, geo = scene.theme, scene.geometry
     why = UNPLACED_REASONS.get(svc.unplaced_reason or "", ("", unplaced_short(svc)))[1]
+    provider = scene.capacity_waits.get(svc.name)
+    if provider is not None:  # managed scaling is adding instances for them
+        why = f"they wait for capacity provider {provider} to launch instances"
     scene.canvas.text(
         f"unplaced-{g.service_id(svc)}-heading",
         Box(x, y, width, 18),
@@ -282,6 +288,8 @@ class ClusterDrawing(NamedTuple):
     tasks: tuple[TaskView, ...]  # not STOPPED, placed or waiting
     instances: int
     unplaced: int
+    fargate: int = 0  # tasks drawn in the AWS Fargate area
+    legend: tuple[tuple[str, str, dict[str, object]], ...] = ()  # extra legend rows
 
 
 def _draw_cluster(
@@ -290,6 +298,8 @@ def _draw_cluster(
     """Draw a cluster frame with its service cards, instances and tasks (and, with the service
     cards, the tasks ECS could not place, as empty dashed slots with the reason)."""
     snap, geo, t = scene.snapshot, scene.geometry, scene.theme
+    if cap.uses_capacity(snap, cluster, [x for x in snap.tasks if x.cluster_arn == cluster.arn]):
+        return _draw_capacity_cluster(scene, cluster, top, services=services, arrows=arrows)
     instances = snap.instances_in(cluster.arn)
     tasks_on = _tasks_on(snap)
     per_instance = [tasks_on(i.arn) for i in instances]
@@ -389,15 +399,186 @@ def _draw_cluster(
     )
 
 
+def _draw_waiting(
+    scene: Scene, tasks: Sequence[TaskView], heading: str, key: str, x: float, y: float, th: float
+) -> None:
+    """A heading and the tiles of tasks that wait for a container instance."""
+    geo, t = scene.geometry, scene.theme
+    scene.canvas.text(f"{key}-heading", Box(x, y, 620, 18), heading, align="l", fontcolor=t.muted)
+    for i, task in enumerate(tasks):
+        scene.draw_task(task, Box(x + i * (geo.task_w + geo.gap), y + 22, geo.task_w, th))
+
+
+def _draw_capacity_cluster(
+    scene: Scene, cluster: ClusterView, top: float, *, services: bool, arrows: bool
+) -> ClusterDrawing:
+    """A cluster whose tasks get capacity from capacity providers or AWS Fargate: its
+    container instances grouped by the Auto Scaling group that launched them (each group
+    framed with its size, target capacity and reservation), its Fargate tasks in an
+    "AWS Fargate" area, each in a box of its own with its private IP and ENI."""
+    snap, geo, t = scene.snapshot, scene.geometry, scene.theme
+    tasks_on = _tasks_on(snap)
+    mine = [x for x in snap.tasks if x.cluster_arn == cluster.arn and _visible(snap, x)]
+    # A deregistered instance with nothing left on it (an Auto Scaling group scaled in) goes.
+    instances = [
+        i for i in snap.instances_in(cluster.arn) if i.status != "INACTIVE" or tasks_on(i.arn)
+    ]
+    fargate = [x for x in mine if x.fargate]
+    waiting = [x for x in mine if not x.fargate and not x.container_instance_arn]
+    groups = [
+        grp
+        for grp in cap.groups_of(snap, cluster, instances, waiting)
+        if grp.provider is not None or grp.instances or grp.waiting
+    ]
+    framed = any(grp.provider is not None for grp in groups)
+    per_instance = {i.arn: tasks_on(i.arn) for i in instances}
+    every = [task for i in instances for task in per_instance[i.arn]]
+    rows = scene.instance_rows([len(v) for v in per_instance.values()])
+    th = scene.task_h(every + waiting + fargate)
+    iw, ih = geo.instance_w(), geo.instance_h(rows, th)
+    most = max((len(grp.instances) for grp in groups), default=1)
+    per_row = max(1, min(geo.instances_per_row, most))
+    inset = 12.0 if framed else 0.0  # instances sit this far inside their group's frame
+    grid_w = per_row * iw + (per_row - 1) * geo.gap * 2
+    fw = cap.fargate_tile_w(scene)
+    show_fargate = bool(fargate) or bool(
+        {"FARGATE", "FARGATE_SPOT"} & set(cluster.capacity_providers)
+    )
+    fargate_w = min(len(fargate), 4) * (fw + 10) + 10 if fargate else 0.0  # 4 tiles a row
+    inner_w = max(grid_w + 2 * inset, 3 * 232 - geo.pad, fargate_w)
+    frame_w = inner_w + 2 * geo.pad
+    f_per_row = max(1, int((inner_w - 10) // (fw + 10)))
+    svc_views = [s for s in snap.services_in(cluster.arn) if s.status != "INACTIVE"]
+    short = _short_by(svc_views) if services else []
+    scene.capacity_waits.update(cap.capacity_waits(snap, cluster, [s for s, _ in short]))
+    card_h = 72.0 if short else 58.0
+    y = top + geo.cluster_header_h + ((card_h + 12) if services and svc_views else 0)
+    unplaced_th = geo.task_h(1)
+
+    def grid_h(n: int) -> float:
+        n_rows = -(-n // per_row) if n else 0
+        return n_rows * ih + max(n_rows - 1, 0) * geo.gap * 2
+
+    def wait_h(tasks: Sequence[TaskView]) -> float:
+        return (th + 32) if tasks else 0.0
+
+    heights = []
+    for grp in groups:
+        body = grid_h(len(grp.instances)) if grp.instances else 26.0
+        if framed:
+            heights.append(cap.GROUP_HEADER + body + wait_h(grp.waiting) + 12)
+        else:
+            heights.append(body + wait_h(grp.waiting))
+    f_slots = cap.fargate_slots(scene, cluster, fargate)
+    f_count = max(f_slots.values(), default=-1) + 1  # slots in use, gaps included
+    fargate_h = cap.fargate_area_h(f_count, f_per_row, th) if show_fargate else 0.0
+    short_h = len(short) * (22 + unplaced_th + 14) + (10 if short else 0)
+    body_h = sum(heights) + 16 * max(len(heights) - 1, 0)
+    body_h += (fargate_h + (16 if heights else 0)) if show_fargate else 0.0
+    frame = Box(0, top, frame_w, y - top + body_h + short_h + geo.pad)
+    scene.canvas.node(
+        g.cluster_id(cluster),
+        frame,
+        f"Cluster {cluster.name} · {plural(len(instances), 'container instance')}"
+        + (f" · {len(fargate)} on Fargate" if fargate else "")
+        + f" · {cluster.running_tasks_count} running, {cluster.pending_tasks_count} pending tasks",
+        cls=f"cluster {cluster.status.lower()}",
+        fill=t.frame_fill,
+        stroke=t.frame_stroke,
+        labelloc="t",
+        rounded=True,
+        bold=True,
+        penwidth=t.pen_width * 1.5,
+        tooltip=f"Cluster {cluster.name}\n{cluster.arn}",
+    )
+    if services and svc_views:
+        for i, svc in enumerate(svc_views):
+            scene.draw_service(svc, Box(geo.pad + i * 232, top + geo.cluster_header_h, 220, card_h))
+    for grp, h in zip(groups, heights, strict=True):
+        gx, gy = geo.pad, y
+        if framed:
+            cap.draw_group(scene, grp, Box(gx, gy, inner_w, h))
+            gx, gy = gx + inset, gy + cap.GROUP_HEADER
+        if not grp.instances:
+            scene.canvas.text(
+                f"{g.provider_id(grp.provider.name) if grp.provider else 'cluster'}-no-instances",
+                Box(gx, gy, inner_w - 2 * inset, 20),
+                "No instances yet: the group launches them when tasks need room"
+                if grp.provider is not None
+                else "No container instances registered",
+                align="l",
+                fontcolor=t.muted,
+            )
+        for index, inst in enumerate(grp.instances):
+            dx, dy = grid_position(index, per_row, iw + 2 * geo.gap, ih + 2 * geo.gap)
+            scene.draw_instance(inst, Box(gx + dx, gy + dy, iw, ih), per_instance[inst.arn])
+        if grp.waiting:
+            wy = gy + (grid_h(len(grp.instances)) if grp.instances else 26.0) + 6
+            provider = grp.provider
+            _draw_waiting(
+                scene,
+                grp.waiting,
+                f"Waiting for capacity (PROVISIONING): {provider.name} must launch instances"
+                if provider is not None
+                else "Waiting for placement (no container instance has room):",
+                f"waiting-{g.provider_id(provider.name) if provider else 'none'}",
+                gx,
+                wy,
+                th,
+            )
+        y += h + 16
+    if show_fargate:
+        cap.draw_fargate_area(
+            scene, cluster, fargate, Box(geo.pad, y, inner_w, fargate_h), f_per_row, th, f_slots
+        )
+        y += fargate_h + 16
+    sy = y - 6
+    for svc, missing in short:
+        sy += _draw_unplaced_row(scene, svc, missing, geo.pad, sy, inner_w, unplaced_th)
+    drawn_tasks = every + waiting + fargate
+    if arrows and services:
+        scene.arrows.add("manages (dashed)")
+        for svc in svc_views:
+            for task in drawn_tasks:
+                if task.service_name == svc.name and task.last_status != "STOPPED":
+                    scene.canvas.edge(
+                        g.service_id(svc),
+                        g.task_id(task),
+                        "manages",
+                        colour=scene.colours.get(svc.name, t.edge),
+                        line="dashed",
+                    )
+
+    def describe() -> str:
+        text = describe_cluster(snap, cluster.arn, cluster.name, tasks_on, waiting)
+        more = cap.describe_capacity(snap, groups, fargate)
+        return f"{text} {more}".strip()
+
+    return ClusterDrawing(
+        frame,
+        describe,
+        tuple(svc_views) if services else (),
+        tuple(x for x in drawn_tasks if x.last_status != "STOPPED"),
+        len(instances),
+        sum(n for _, n in short),
+        sum(1 for x in fargate if x.last_status != "STOPPED"),
+        cap.legend_rows(scene, groups, fargate),
+    )
+
+
 def _cluster_caption(number: int, name: str, drawn: ClusterDrawing) -> str | None:
     """None while the cluster drawn is the article's figure ``number``; else what is drawn."""
     s, i, n, u = len(drawn.services), drawn.instances, len(drawn.tasks), drawn.unplaced
     per_service = [sum(x.service_name == svc.name for x in drawn.tasks) for svc in drawn.services]
-    article = u == 0 and {
-        6: s == 1 and n == 4 and i == 2 and per_service == [4],
-        7: s >= 2 and i >= 2 and sum(per_service) == n,
-        8: s == 3 and i == 2 and len(set(per_service)) == 3 and sum(per_service) == n,
-    }.get(number, False)
+    article = (
+        u == 0
+        and not drawn.fargate
+        and {
+            6: s == 1 and n == 4 and i == 2 and per_service == [4],
+            7: s >= 2 and i >= 2 and sum(per_service) == n,
+            8: s == 3 and i == 2 and len(set(per_service)) == 3 and sum(per_service) == n,
+        }.get(number, False)
+    )
     if article:
         return None
     standalone = n - sum(per_service)
@@ -408,7 +589,12 @@ def _cluster_caption(number: int, name: str, drawn: ClusterDrawing) -> str | Non
         text = f"Cluster {name}: {plural(s, 'Service')} and {tasks} ({standalone} standalone)"
     else:
         text = f"Cluster {name}: {tasks} (no Service)"
-    text += f" across {plural(i, 'ECS Container Instance')}"
+    if drawn.fargate and not i:
+        text += " on AWS Fargate"
+    else:
+        text += f" across {plural(i, 'ECS Container Instance')}"
+        if drawn.fargate:
+            text += f" and AWS Fargate ({drawn.fargate})"
     if u:
         text += f"; {u} more could not be placed"
     return text
@@ -455,7 +641,11 @@ def _cluster_figure(
                         x.target,
                         Box(tile.x + 12, tile.bottom - 8, tile.w - 24, 15),
                     )
-        scene.draw_legend(drawn.frame.right + 24, top)
+        # A cluster of Fargate tasks alone has no instance to explain in the legend.
+        no_instances = bool(drawn.fargate) and not drawn.instances
+        scene.draw_legend(
+            drawn.frame.right + 24, top, extra=drawn.legend, instances=not no_instances
+        )
         live = spec.number == 0  # the live view keeps its own caption
         return _finish(
             scene,
@@ -1180,6 +1370,175 @@ def _pick_service(
     with_alarms = [s for s in active if s.scaling is not None]
     chosen = with_alarms or active
     return chosen[0] if chosen else None
+
+
+# -- cluster auto scaling ----------------------------------------------------------------------
+def _pick_provider(
+    snapshot: Snapshot, name: str | None, cluster: ClusterView | None
+) -> CapacityProviderView | None:
+    groups = [cp for cp in snapshot.capacity_providers if not cp.fargate]
+    if cluster is not None:
+        used = [cp for cp in groups if cp.name in cluster.capacity_providers]
+        groups = used or groups
+    if name is not None:
+        for cp in groups:
+            if name in (cp.name, cp.arn, cp.auto_scaling_group):
+                return cp
+        raise unknown("Auto Scaling group capacity provider", name, (cp.name for cp in groups))
+    managed = [cp for cp in groups if cp.managed_scaling]
+    chosen = managed or groups
+    return chosen[0] if chosen else None
+
+
+def cluster_auto_scaling(
+    snapshot: Drawable,
+    *,
+    provider: str | None = None,
+    cluster: str | None = None,
+    minutes: int = 30,
+    theme: Theme_ = None,
+    title: str | None = None,
+    caption: str | None = None,
+) -> Figure:
+    """Cluster auto scaling: an Auto Scaling group capacity provider (default: the first with
+    managed scaling), its group's size (registered, launching, room up to max), the
+    ``CapacityProviderReservation`` worked out (M / N × 100) against the target capacity, the
+    reservation over the last ``minutes`` (one bar a minute, the target line, and the number of
+    instances under the bars), the group's instances and the tasks waiting for room."""
+    spec = FigureSpec(
+        0,
+        "cluster-auto-scaling",
+        "Cluster auto scaling",
+        "Managed scaling keeps CapacityProviderReservation at the target capacity",
+    )
+    snap = as_snapshot(snapshot)
+    view = pick_cluster(snap, cluster) if cluster is not None else None
+    cp = _pick_provider(snap, provider, view)
+    scene = _scene(snap, theme, spec.key, None)
+    if cp is None:
+        return _empty(scene, spec, "create an Auto Scaling group capacity provider", title, caption)
+    if view is None:
+        view = next((c for c in snap.clusters if cp.name in c.capacity_providers), None)
+    t = scene.theme
+    members = [
+        i
+        for i in snap.instances
+        if i.capacity_provider == cp.name
+        and i.status != "INACTIVE"
+        and (view is None or i.cluster_arn == view.arn)
+    ]
+    cap.draw_provider_card(scene, cp, Box(0, 0, 330, 76))
+    cap.draw_group_cells(scene, cp, len(members), Box(0, 86, 330, 18))
+    scene.canvas.node(
+        f"formula-{g._safe(cp.name)}",
+        Box(350, 0, 400, 102),
+        cap.formula(cp, len(members)),
+        cls="reservation-formula",
+        fill=t.background,
+        stroke=t.instance_stroke,
+        line="dashed",
+        fontsize=t.font_size - 0.5,
+        align="l",
+        semantic=False,
+        tooltip="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/"
+        "cluster-auto-scaling.html",
+    )
+    cap.draw_reservation_chart(scene, cp, view, Box(0, 140, 750, 200), minutes=minutes)
+    # The group's instances, small: what each runs, and whether scale-in may take it.
+    tasks_on = _tasks_on(snap)
+    y = 362.0
+    scene.canvas.text(
+        "asg-instances-heading",
+        Box(0, y, 750, 18),
+        f"Instances of Auto Scaling group {cp.auto_scaling_group}"
+        + ("" if members else ": none registered")
+        + (f" ({cp.launching} launching)" if cp.launching else ""),
+        align="l",
+        bold=True,
+    )
+    w, per_row = 180.0, 4
+    for k, inst in enumerate(members):
+        dx, dy = grid_position(k, per_row, w + 10, 52)
+        alive = [x for x in tasks_on(inst.arn) if x.last_status != "STOPPED"]
+        protected = inst.arn in cp.protected
+        scene.canvas.node(
+            g.instance_id(inst),
+            Box(dx, y + 24 + dy, w, 44),
+            f"{inst.ec2_instance_id}\n{plural(len(alive), 'task')} · "
+            f"CPU {inst.reserved_cpu}/{inst.registered_cpu}"
+            + ("\n✓ protected from scale-in" if protected else "\nmay be scaled in"),
+            cls=f"instance {inst.status.lower()}" + (" protected" if protected else ""),
+            fill=t.instance_fill,
+            stroke=t.instance_stroke,
+            line="solid" if inst.status == "ACTIVE" else "dashed",
+            fontsize=t.font_size - 1.5,
+            penwidth=t.pen_width * (1.6 if protected else 1.0),
+            tooltip=f"Container instance {inst.id}\n{inst.arn}",
+        )
+    rows = -(-len(members) // per_row) if members else 0
+    y += 24 + rows * 52 + (0 if members else 4)
+    services = [s for s in snap.services_in(view.arn)] if view is not None else []
+    waiting = [(s, n) for s in services if (n := unplaced_count(s))]
+    for svc, n in waiting:
+        scene.canvas.text(
+            f"asg-waiting-{g.service_id(svc)}",
+            Box(0, y, 750, 16),
+            scene.fit(
+                f"⚠ service {svc.name}: {plural(n, 'task')} waiting for room "
+                f"({unplaced_short(svc)})",
+                750,
+                t.font_size,
+            ),
+            align="l",
+            fontcolor=t.warn,
+        )
+        y += 18
+
+    def describe() -> str:
+        head, line = cap.group_heading(cap.Group(cp, tuple(members), ()))
+        series = cap.reservation_series(snap, cp, view)
+        text = f"{head}: {line}. " + cap.formula(cp, len(members)).replace("\n", "; ") + "."
+        if series:
+            counts = cap.instance_counts(snap, cp, cap.measured_at(series))
+            text += (
+                f" Over the last {len(series)} minutes the reservation went from "
+                f"{series[0][1]:g} % to {series[-1][1]:g} % and the group from "
+                f"{plural(counts[0], 'instance')} to {counts[-1]}."
+            )
+        for svc, n in waiting:
+            text += f" Service {svc.name} has {plural(n, 'task')} waiting for room."
+        return text
+
+    reservation = "not computed yet" if cp.reservation is None else cap.percent(cp.reservation)
+    drawn = (
+        f"Capacity provider {cp.name}: {plural(len(members), 'instance')} of max {cp.max_size}, "
+        f"reservation {reservation}"
+        + (f", target {cp.target_capacity} %" if cp.managed_scaling else ", managed scaling off")
+    )
+    scene.draw_legend(
+        790,
+        0,
+        tasks=False,
+        instances=False,
+        extra=(
+            ("legend-registered", "instance registered", {"fill": t.gauge_fill}),
+            (
+                "legend-launching",
+                "instance launching",
+                {"fill": scene.tint(t.gauge_fill), "line": "dashed"},
+            ),
+            ("legend-room", "room up to max", {"fill": t.background, "line": "dotted"}),
+            ("legend-over", "reservation above target", {"fill": t.warn, "warn": True}),
+        ),
+    )
+    return _finish(
+        scene,
+        spec.key,
+        _heading(spec, title),
+        _caption(spec, caption, drawn),
+        describe,
+        1000,
+    )
 
 
 def draw(

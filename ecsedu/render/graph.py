@@ -11,6 +11,10 @@ scale them. Edges say how they relate:
 * ``manages``: a service manages its tasks;
 * ``scales``: an alarm scales a service.
 
+Capacity: an Auto Scaling group capacity provider is a node (``provider-<name>``, a
+``member-of`` its clusters) and the instances it launched are ``member-of`` it; a cluster's
+AWS Fargate capacity is a node (``fargate-<cluster>``) its Fargate tasks ``runs-on``.
+
 (Load balancers are not yet part of the snapshot, so no node stands for them.)
 
 Node ids are stable strings (``task-<id>``, ``instance-<id>``...) that also become the SVG ids of
@@ -41,7 +45,9 @@ __all__ = [
     "alarm_id",
     "cluster_id",
     "container_id",
+    "fargate_id",
     "instance_id",
+    "provider_id",
     "service_id",
     "task_definition_id",
     "task_id",
@@ -90,6 +96,14 @@ def alarm_id(name: str) -> str:
     return f"alarm-{_safe(name)}"
 
 
+def provider_id(name: str) -> str:
+    return f"provider-{_safe(name)}"
+
+
+def fargate_id(cluster: ClusterView) -> str:
+    return f"fargate-{_safe(cluster.name)}"
+
+
 def _load_networkx() -> Any:
     try:
         import networkx
@@ -115,6 +129,24 @@ def to_graph(snapshot: Snapshot) -> Graph:
     edges: list[tuple[str, str, str]] = []
     clusters = {c.arn: cluster_id(c) for c in snapshot.clusters}
     nodes += [(clusters[c.arn], {"kind": "cluster", "view": c}) for c in snapshot.clusters]
+    fargate: dict[str, str] = {}  # clusters with Fargate tasks or Fargate providers
+    on_fargate = {t.cluster_arn for t in snapshot.tasks if t.fargate}
+    for c in snapshot.clusters:
+        if c.arn not in on_fargate and not {"FARGATE", "FARGATE_SPOT"} & set(c.capacity_providers):
+            continue
+        fargate[c.arn] = fargate_id(c)
+        nodes.append((fargate[c.arn], {"kind": "fargate", "view": c}))
+        edges.append((fargate[c.arn], clusters[c.arn], "member-of"))
+    providers = {cp.name: provider_id(cp.name) for cp in snapshot.capacity_providers}
+    for cp in snapshot.capacity_providers:
+        if cp.fargate:
+            continue
+        nodes.append((providers[cp.name], {"kind": "provider", "view": cp}))
+        edges += [
+            (providers[cp.name], clusters[c.arn], "member-of")
+            for c in snapshot.clusters
+            if cp.name in c.capacity_providers
+        ]
 
     instances: dict[str, str] = {}
     for inst in snapshot.instances:
@@ -127,6 +159,8 @@ def to_graph(snapshot: Snapshot) -> Graph:
         edges.append((agent, node, "runs-on"))
         if inst.cluster_arn in clusters:
             edges.append((node, clusters[inst.cluster_arn], "member-of"))
+        if inst.capacity_provider in providers:
+            edges.append((node, providers[inst.capacity_provider], "member-of"))
 
     taskdefs = {td.arn: task_definition_id(td) for td in snapshot.task_definitions}
     nodes += [
@@ -150,6 +184,8 @@ def to_graph(snapshot: Snapshot) -> Graph:
         nodes.append((node, {"kind": "task", "view": task}))
         if task.container_instance_arn in instances:
             edges.append((node, instances[task.container_instance_arn], "runs-on"))
+        elif task.fargate and task.cluster_arn in fargate:
+            edges.append((node, fargate[task.cluster_arn], "runs-on"))
         if task.task_definition_arn in taskdefs:
             edges.append((node, taskdefs[task.task_definition_arn], "created-from"))
         owner = services.get((task.cluster_arn, task.service_name or ""))

@@ -29,7 +29,7 @@ from ecsedu import arns
 from ecsedu.errors import EcsEduError
 from ecsedu.model.events import Change
 from ecsedu.model.snapshot import EventView, Snapshot
-from ecsedu.render import chart, figures
+from ecsedu.render import capacity, chart, figures
 from ecsedu.render.layout import SlotMemory
 from ecsedu.render.style import Theme, get_theme
 from ecsedu.widgets import panels
@@ -541,15 +541,27 @@ class Dashboard:
     def _chart_html(self, snapshot: Snapshot, arn: str | None) -> str:
         """The chosen service's CPU chart (empty until some service has metrics or scaling)."""
         mine = [s for s in snapshot.services if s.cluster_arn == arn and s.status != "INACTIVE"]
-        if not mine or not (snapshot.metrics or any(s.scaling for s in mine)):
-            return ""
+        view = next((c for c in snapshot.clusters if c.arn == arn), None)
+        # Cluster auto scaling: the reservation of each managed provider of the cluster.
+        managed = [
+            cp
+            for cp in snapshot.capacity_providers
+            if view is not None and cp.name in view.capacity_providers and cp.managed_scaling
+        ]
+        extra = "".join(
+            capacity.reservation_chart(snapshot, cp, view, theme=self.theme).html()
+            for cp in managed
+        )
+        service_metrics = any(m.service_name for m in snapshot.metrics)
+        if not mine or not (service_metrics or any(s.scaling for s in mine)):
+            return extra
         name = self.service.value if self.service.value in {s.name for s in mine} else None
         if name is None:
             name = next((s.name for s in mine if s.scaling is not None), mine[0].name)
         drawn = chart.metric_chart(
             snapshot, service=name, cluster=arn, theme=self.theme, width=400, height=160
         )
-        return drawn.html()
+        return drawn.html() + extra
 
     def _on_service_chosen(self, change: dict[str, Any]) -> None:
         if not change["new"]:
@@ -731,7 +743,7 @@ class Dashboard:
         waiting = None
         chosen_task = self.task.value
         for task in snapshot.tasks:
-            if task.arn == chosen_task and not task.container_instance_arn:
+            if task.arn == chosen_task and not task.container_instance_arn and not task.fargate:
                 waiting = task
         event = placements[-1]
         if waiting is not None:  # the task stuck in PENDING: its latest failed decision
@@ -794,6 +806,8 @@ class Dashboard:
                 + (
                     f" on {panels.short(t.container_instance_arn)[:8]}"
                     if t.container_instance_arn
+                    else " on Fargate"
+                    if t.fargate
                     else ""
                 ),
                 t.arn,

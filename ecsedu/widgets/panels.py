@@ -120,11 +120,16 @@ def tasks_html(
     for t in shown:
         mark = ' aria-selected="true" style="font-weight:bold"' if t.arn == selected else ""
         reason = f" ({esc(t.stop_code)})" if t.stop_code else ""
-        where = short(t.container_instance_arn) or "waiting for placement"
+        if t.fargate:  # no container instance: AWS Fargate, with the task's own address
+            where = (t.capacity_provider or "FARGATE").replace("_", " ").title()
+            zone = " ".join(x for x in (t.availability_zone, t.private_ip) if x)
+        else:
+            where = (short(t.container_instance_arn) or "waiting for placement")[:12]
+            zone = azs.get(t.container_instance_arn or "", "")
         rows.append(
             f"<tr{mark}><td title='{esc(t.arn)}'>{esc(t.id[:12])}</td>"
             f"<td>{esc(t.family)}:{t.revision}</td><td>{esc(t.service_name or t.group)}</td>"
-            f"<td>{esc(where[:12])} {esc(azs.get(t.container_instance_arn or '', ''))}</td>"
+            f"<td>{esc(where)} {esc(zone)}</td>"
             f"<td>{esc(t.last_status)}{reason}</td></tr>"
         )
     more = len(live) + len(stopped) - len(shown)
@@ -247,7 +252,7 @@ def why_html(
     strategies = detail.get("strategy") or ()
     basis = before or snapshot
     instances = {i.id: i for i in basis.instances}
-    if task is not None and not task.container_instance_arn:
+    if task is not None and not task.container_instance_arn and not task.fargate:
         title = f"task {esc(task.id[:12])} is waiting ({esc(task.last_status)}): "
     else:
         title = ""

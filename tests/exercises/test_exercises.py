@@ -187,6 +187,43 @@ def act_08(ecs: Any) -> dict[str, Any]:
     return {}
 
 
+def spot_world() -> Any:
+    """Notebook 09's service 'api': 5 Fargate tasks, base 1 on FARGATE, then 1 : 3 Spot."""
+    ecs = ecsedu.connect("simulated", seed=0)
+    ecs.create_cluster(clusterName="demo", capacityProviders=["FARGATE", "FARGATE_SPOT"])
+    ecs.register_task_definition(
+        family="api",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "api", "image": "ecsedu/web"}],
+    )
+    ecs.create_service(
+        cluster="demo",
+        serviceName="api",
+        taskDefinition="api",
+        desiredCount=5,
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-0ecsedu0"]}},
+        capacityProviderStrategy=[
+            {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3},
+        ],
+    )
+    ecs.get_waiter("services_stable").wait(cluster="demo", services=["api"])
+    return ecs
+
+
+def act_09(ecs: Any) -> dict[str, Any]:
+    arns = ecs.list_tasks(cluster="demo", serviceName="api")["taskArns"]
+    tasks = ecs.describe_tasks(cluster="demo", tasks=arns)["tasks"]
+    spot = next(t for t in tasks if t["capacityProviderName"] == "FARGATE_SPOT")
+    ecs.inject("spot_interruption", task=spot["taskArn"])
+    ecs.advance(5)
+    ecs.get_waiter("services_stable").wait(cluster="demo", services=["api"])
+    return {}
+
+
 Scenario = tuple[Callable[[], Any], Callable[[Any], dict[str, Any]], Any, Any]
 SCENARIOS: dict[str, Scenario] = {
     "00-scale-out": (world, act_00, 8, 4),
@@ -199,6 +236,7 @@ SCENARIOS: dict[str, Scenario] = {
     "06-constrained": (sized_world, act_06_constrained, "nowhere", "medium"),
     "07-rollback": (rollout_world, act_07, 2, 3),
     "08-whole-drain": (whole_world, act_08, 7, 4),
+    "09-spot": (spot_world, act_09, 3, 2),
 }
 
 

@@ -30,6 +30,7 @@ ANSWERS = {
     "06-constrained": '"nowhere"',
     "07-rollback": "2",
     "08-whole-drain": "7",
+    "09-spot": "3",
 }
 
 

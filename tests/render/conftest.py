@@ -13,6 +13,7 @@ import pytest
 
 from ecsedu.model.snapshot import (
     AlarmView,
+    CapacityProviderView,
     ClusterView,
     ContainerDefinitionView,
     ContainerView,
@@ -42,16 +43,50 @@ class Builder:
     taskdefs: list[TaskDefinitionView] = field(default_factory=list)
     services: list[ServiceView] = field(default_factory=list)
     tasks: list[TaskView] = field(default_factory=list)
+    providers: list[CapacityProviderView] = field(default_factory=list)
+    metrics: list[MetricSeriesView] = field(default_factory=list)
     counter: int = 0
 
     def _next(self) -> int:
         self.counter += 1
         return self.counter
 
-    def cluster(self, name: str = "demo") -> str:
+    def cluster(self, name: str = "demo", providers: tuple[str, ...] = ()) -> str:
         arn = f"{ACCOUNT}:cluster/{name}"
-        self.clusters.append(ClusterView(arn, name, "ACTIVE", 0, 0, 0, 0))
+        self.clusters.append(ClusterView(arn, name, "ACTIVE", 0, 0, 0, 0, providers))
         return arn
+
+    def provider(
+        self,
+        name: str,
+        *,
+        group: str | None = None,
+        managed: bool = True,
+        target: int = 100,
+        reservation: float | None = None,
+        size: tuple[int, int, int] = (0, 0, 5),  # min, desired, max
+    ) -> str:
+        """An Auto Scaling group provider (``group`` set) or FARGATE / FARGATE_SPOT."""
+        arn = f"{ACCOUNT}:capacity-provider/{name}"
+        lo, desired, hi = size
+        self.providers.append(
+            CapacityProviderView(
+                name=name,
+                arn=arn,
+                kind="ASG" if group else name,
+                status="ACTIVE",
+                auto_scaling_group=group,
+                managed_scaling=managed and group is not None,
+                target_capacity=target if managed and group else None,
+                reservation=reservation,
+                desired_capacity=desired,
+                min_size=lo,
+                max_size=hi,
+                instance_cpu=2048,
+                instance_memory=4096,
+            )
+        )
+        return name
 
     def instance(
         self,
@@ -62,6 +97,7 @@ class Builder:
         status: str = "ACTIVE",
         connected: bool = True,
         az: str | None = "us-east-1a",
+        provider: str | None = None,
     ) -> str:
         n = self._next()
         iid = f"{n:032x}"
@@ -83,8 +119,14 @@ class Builder:
                 pending_tasks_count=0,
                 availability_zone=az,
                 registered_at=float(n),
+                capacity_provider=provider,
             )
         )
+        if provider is not None:
+            self.providers = [
+                replace(p, instances=(*p.instances, arn)) if p.name == provider else p
+                for p in self.providers
+            ]
         return arn
 
     def taskdef(
@@ -159,11 +201,14 @@ class Builder:
         status: str = "RUNNING",
         desired: str = "RUNNING",
         stopped_at: float | None = None,
+        fargate: str | None = None,  # FARGATE or FARGATE_SPOT: a Fargate task
+        provider: str | None = None,  # an EC2 task's Auto Scaling group provider
     ) -> str:
         n = self._next()
         tid = f"{n:08x}" + "0" * 24
         td = self._td(family)
         cstatus = status if status in ("PENDING", "RUNNING", "STOPPED") else "RUNNING"
+        cstatus = "PENDING" if status == "PROVISIONING" else cstatus
         containers = tuple(
             ContainerView(d.name, d.image, cstatus, d.essential, d.cpu, d.memory, None)
             for d in td.containers
@@ -190,6 +235,14 @@ class Builder:
                 containers=containers,
                 created_at=float(n),
                 stopped_at=stopped_at,
+                launch_type="FARGATE" if fargate else "EC2",
+                capacity_provider=fargate or provider,
+                platform_version="1.4.0" if fargate else None,
+                private_ip=f"10.0.{n % 3}.{10 + n}"
+                if fargate and status != "PROVISIONING"
+                else None,
+                eni_id=f"eni-{n:017x}" if fargate and status != "PROVISIONING" else None,
+                availability_zone=("us-east-1a", "us-east-1b")[n % 2] if fargate else None,
             )
         )
         return arn
@@ -248,6 +301,8 @@ class Builder:
             tuple(self.taskdefs),
             tuple(self.tasks),
             tuple(services),
+            metrics=tuple(self.metrics),
+            capacity_providers=tuple(self.providers),
         )
 
 

@@ -275,3 +275,56 @@ def test_desired_slider_follows_the_service_when_a_notebook_call_scales_it(
     assert "desired count 6" in dash.status.value
     assert "desired 5 → 6" in dash.changed.value
     assert not dash.errors
+
+
+def test_fargate_tasks_and_cluster_auto_scaling_on_the_dashboard() -> None:
+    """A cluster with Fargate tasks and an Auto Scaling group provider: the figure draws the
+    Fargate area and the group, the tasks table says where each task runs, and the chart
+    panel adds the provider's CapacityProviderReservation."""
+    ecs = ecsedu.connect("simulated", seed=0)
+    asg = ecs.ec2_autoscaling
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName="asg-1",
+        MinSize=0,
+        MaxSize=3,
+        DesiredCapacity=0,
+        NewInstancesProtectedFromScaleIn=True,
+        LaunchTemplate={"LaunchTemplateName": "node", "Version": "$Latest"},
+    )
+    group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["asg-1"])
+    ecs.create_capacity_provider(
+        name="cp-1",
+        autoScalingGroupProvider={
+            "autoScalingGroupArn": group["AutoScalingGroups"][0]["AutoScalingGroupARN"],
+            "managedScaling": {"status": "ENABLED", "targetCapacity": 100},
+            "managedTerminationProtection": "ENABLED",
+        },
+    )
+    ecs.create_cluster(clusterName="demo", capacityProviders=["cp-1", "FARGATE"])
+    ecs.register_task_definition(
+        family="api",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "api", "image": "ecsedu/web"}],
+    )
+    ecs.run_task(
+        cluster="demo",
+        taskDefinition="api",
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-0ecsedu0"]}},
+    )
+    ecs.advance(120)
+    board = Dashboard(ecs, "demo", interval=0.05)
+    try:
+        assert board.wait_idle()
+        (task,) = ecs.snapshot().tasks
+        assert 'id="fargate&#45;demo"' in board.figure.value  # (graphviz writes - as &#45;)
+        assert 'id="provider&#45;cp&#45;1"' in board.figure.value
+        assert f"Fargate us-east-1a {task.private_ip}" in board.tasks.value
+        assert "waiting for placement" not in board.tasks.value
+        assert "cp-1 · CapacityProviderReservation (%)" in board.chart.value
+    finally:
+        board.close()
+        ecs.close()
