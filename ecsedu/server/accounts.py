@@ -57,9 +57,16 @@ INVALID_PARAMETER = {
     "application-autoscaling": "ValidationException",
     "cloudwatch": "InvalidParameterValue",
     "elbv2": "ValidationError",
+    "autoscaling": "ValidationError",
 }
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
+
+
+def _type_errors_only(report: str) -> bool:
+    """Whether botocore's report lists only values of the wrong type."""
+    lines = [line for line in report.splitlines()[1:] if line.strip()]
+    return bool(lines) and all(line.startswith("Invalid type for parameter") for line in lines)
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,21 @@ class _NoWait:
 
     def advance(self, seconds: float) -> dict[str, Any]:
         return {}
+
+
+def _groups(account: Account) -> list[dict[str, Any]]:
+    """The account's EC2 Auto Scaling groups, as DescribeAutoScalingGroups lists them."""
+    client = account.client.ec2_autoscaling
+    out: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        page = client.describe_auto_scaling_groups(
+            MaxRecords=100, **({"NextToken": token} if token else {})
+        )
+        out += page.get("AutoScalingGroups", [])
+        token = page.get("NextToken")
+        if not token:
+            return out
 
 
 def _operations(client: Any) -> dict[str, str]:
@@ -339,7 +361,7 @@ class Classroom:
     # -- one call ----------------------------------------------------------------------------
     def operations(self, account: Account, service: str = "") -> dict[str, str]:
         """Operation name -> method of the client for ``service`` (a sibling attribute of the
-        connection, ``autoscaling``, ``cloudwatch``, ``elbv2``; "" for ECS)."""
+        connection, ``autoscaling``, ``cloudwatch``, ``elbv2``, ``ec2_autoscaling``; "" for ECS)."""
         found = self._by_service.get(service)
         if found is None:
             client = getattr(account.client, service) if service else account.client
@@ -386,7 +408,12 @@ class Classroom:
             account.tick()
             when = account.client.clock.now
             if not service.attribute and operation in limits_mod.GUARDED:
-                limits_mod.check(self.limits, operation, params, account.client.snapshot())
+                groups = _groups(account) if operation == "RegisterContainerInstance" else None
+                limits_mod.check(self.limits, operation, params, account.client.snapshot(), groups)
+            elif service is wire.EC2_AUTOSCALING and operation in limits_mod.GUARDED_GROUPS:
+                limits_mod.check_groups(
+                    self.limits, operation, params, _groups(account), account.client.snapshot()
+                )
             ran = True
             client = getattr(account.client, service.attribute) if service.attribute else None
             result = getattr(client or account.client, method)(**params)
@@ -401,7 +428,13 @@ class Classroom:
                 AwsError(str(error.get("Code", "ClientException")), error.get("Message"), status),
             ) from None
         except (ParamValidationError, TypeError) as exc:  # not what the operation takes
+            # boto3 and the AWS CLI refuse such a request before sending it; one sent by hand
+            # gets botocore's report (ECS's own texts for it are unknown: docs/error-texts.md).
+            # A value of the wrong type is a SerializationException on ECS (a 400 with that
+            # code: https://github.com/traefik/traefik/issues/3758).
             code = INVALID_PARAMETER.get(service.botocore, "ValidationException")
+            if service.botocore == "ecs" and _type_errors_only(str(exc)):
+                code = "SerializationException"
             raise self._noted(account, journal_name, AwsError(code, str(exc))) from None
         finally:
             if ran:

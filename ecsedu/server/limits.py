@@ -7,6 +7,14 @@ Two kinds, each answered the way AWS answers it:
 * **resources**: container instances, their total memory, tasks, clusters, services and task
   definition revisions; a call that would go over is ``LimitExceededException`` and changes
   nothing (checked before the call, from the account's snapshot).
+
+EC2 Auto Scaling groups launch container instances by themselves (their desired capacity, which
+capacity providers' managed scaling moves), so a group counts as its ``MaxSize`` instances from
+the moment it exists: CreateAutoScalingGroup and UpdateAutoScalingGroup that would take the
+groups' ``MaxSize`` plus the other container instances over the instance limit are refused (EC2
+Auto Scaling's ``LimitExceeded``), and so is a RegisterContainerInstance that would. (The memory
+limit counts the instances a group has launched, not those it may launch: an instance type's
+size is the engine's, which the server does not import.)
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from typing import Any
 from ecsedu import arns
 from ecsedu.server.protocol import AwsError
 
-__all__ = ["Limits", "TokenBucket", "check"]
+__all__ = ["GUARDED_GROUPS", "Limits", "TokenBucket", "check", "check_groups"]
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,9 @@ def throttled() -> AwsError:
     return AwsError("ThrottlingException", "Rate exceeded")
 
 
-def _over(what: str, limit: int) -> AwsError:
+def _over(what: str, limit: int, code: str = "LimitExceededException") -> AwsError:
     return AwsError(
-        "LimitExceededException",
+        code,
         f"The limit for the resource was exceeded: this classroom account may have at most "
         f"{limit} {what}.",
     )
@@ -80,10 +88,65 @@ GUARDED = frozenset(
 )
 
 
-def check(limits: Limits, operation: str, params: dict[str, Any], snapshot: Any) -> None:
+#: The EC2 Auto Scaling operations that can raise how many instances the groups may launch.
+GUARDED_GROUPS = frozenset({"CreateAutoScalingGroup", "UpdateAutoScalingGroup"})
+
+
+def _reserved(groups: list[dict[str, Any]], snapshot: Any) -> tuple[int, list[Any]]:
+    """(instances the groups may launch, the live container instances that are not a
+    group's)."""
+    in_groups = {str(i.get("InstanceId")) for g in groups for i in g.get("Instances") or () if i}
+    outside = [
+        i
+        for i in snapshot.instances
+        if i.status != "INACTIVE" and i.ec2_instance_id not in in_groups
+    ]
+    return sum(_int(g.get("MaxSize"), 0) for g in groups), outside
+
+
+def check_groups(
+    limits: Limits,
+    operation: str,
+    params: dict[str, Any],
+    groups: list[dict[str, Any]],
+    snapshot: Any,
+) -> None:
+    """Raise ``LimitExceeded`` if CreateAutoScalingGroup / UpdateAutoScalingGroup would let the
+    groups (``groups``: DescribeAutoScalingGroups') launch more instances than the account may
+    have."""
+    if operation not in GUARDED_GROUPS:
+        return
+    name = params.get("AutoScalingGroupName")
+    mine = next((g for g in groups if g.get("AutoScalingGroupName") == name), None)
+    if operation == "UpdateAutoScalingGroup" and mine is None:
+        return  # the service's own error follows
+    if operation == "CreateAutoScalingGroup" and mine is not None:
+        return  # AlreadyExists follows
+    target = dict(mine or {})
+    if "MaxSize" in params:
+        target["MaxSize"] = params["MaxSize"]
+    others = [g for g in groups if g is not mine]
+    count, outside = _reserved([*others, target], snapshot)
+    if len(outside) + count > limits.instances:
+        raise _over(
+            "container instances (an Auto Scaling group counts as its MaxSize)",
+            limits.instances,
+            "LimitExceeded",
+        )
+
+
+def check(
+    limits: Limits,
+    operation: str,
+    params: dict[str, Any],
+    snapshot: Any,
+    groups: list[dict[str, Any]] | None = None,
+) -> None:
     """Raise LimitExceededException if ``operation`` would take the account over a limit.
 
-    ``snapshot`` is the account's ``ecs.snapshot()`` (read only when the operation is guarded).
+    ``snapshot`` is the account's ``ecs.snapshot()`` (read only when the operation is guarded);
+    ``groups`` its EC2 Auto Scaling groups (DescribeAutoScalingGroups'), whose ``MaxSize``
+    instances count as registered.
     """
     snap = snapshot
     if operation == "CreateCluster":
@@ -97,13 +160,14 @@ def check(limits: Limits, operation: str, params: dict[str, Any], snapshot: Any)
             raise _over("task definition revisions", limits.task_definitions)
         return
     if operation == "RegisterContainerInstance":
-        live = [i for i in snap.instances if i.status != "INACTIVE"]
-        if len(live) >= limits.instances:
+        reserved, outside = _reserved(groups or [], snap)
+        if len(outside) + reserved >= limits.instances:
             raise _over("container instances", limits.instances)
         memory = 0
         for r in params.get("totalResources") or ():
             if isinstance(r, dict) and r.get("name") == "MEMORY":
                 memory = _int(r.get("integerValue"), 0)
+        live = [i for i in snap.instances if i.status != "INACTIVE"]
         used = sum(i.registered_memory for i in live)
         if used + memory > limits.instance_memory:
             raise _over("MiB of container instance memory", limits.instance_memory)

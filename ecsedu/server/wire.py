@@ -11,6 +11,8 @@ application-autoscaling    application-autoscaling  JSON 1.1, AnyScaleFrontendSe
 monitoring                 cloudwatch               JSON 1.0, GraniteServiceVersion20100801.Op
                                                     (query-compatible errors); also query
 elasticloadbalancing       elbv2                    query: Action=Op&Version=2015-12-01, XML
+autoscaling                autoscaling              query: Action=Op&Version=2011-01-01, XML
+                                                    (EC2 Auto Scaling: ``ecs.ec2_autoscaling``)
 =========================  =======================  =============================================
 
 CloudWatch's model lists ``['smithy-rpc-v2-cbor', 'json', 'query']``; botocore picks the first of
@@ -82,8 +84,10 @@ CLOUDWATCH = Service(
     query=True, query_compatible=True,
 )  # fmt: skip
 ELBV2 = Service("elasticloadbalancing", "elbv2", "elbv2", query=True)
+#: EC2 Auto Scaling (groups of instances), not Application Auto Scaling (``AUTOSCALING``)
+EC2_AUTOSCALING = Service("autoscaling", "autoscaling", "ec2_autoscaling", query=True)
 
-BY_SCOPE = {s.scope: s for s in (ECS, AUTOSCALING, CLOUDWATCH, ELBV2)}
+BY_SCOPE = {s.scope: s for s in (ECS, AUTOSCALING, CLOUDWATCH, ELBV2, EC2_AUTOSCALING)}
 BY_PREFIX = {s.target_prefix: s for s in (ECS, AUTOSCALING, CLOUDWATCH) if s.target_prefix}
 _SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]*/([^/,\s]+)/aws4_request")
 

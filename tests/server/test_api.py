@@ -88,9 +88,9 @@ def test_shape_errors_and_unmodelled_operations(server):
         ecs.run_task(cluster="nope", taskDefinition="web")
     assert err.value.response["Error"]["Code"] == "ClusterNotFoundException"
     with pytest.raises(ClientError) as err:
-        ecs.describe_capacity_providers()
+        ecs.execute_command(task="t", command="sh", interactive=True)
     assert err.value.response["Error"]["Code"] == "ClientException"
-    assert "does not model DescribeCapacityProviders" in err.value.response["Error"]["Message"]
+    assert "does not model ExecuteCommand" in err.value.response["Error"]["Message"]
 
 
 def _aws(server, *args: str, who: int = 0) -> subprocess.CompletedProcess[str]:

@@ -84,3 +84,71 @@ def test_request_rate(tight):
     assert "ThrottlingException" in codes
     with urllib.request.urlopen(tight.url + "/_ecsedu/health", timeout=5) as resp:
         assert resp.status == 200
+
+
+def _asg(served, who=0):
+    import boto3
+
+    learner = served.learners[who]
+    return boto3.client(
+        "autoscaling",
+        endpoint_url=served.url,
+        region_name="us-east-1",
+        aws_access_key_id=learner.access_key_id,
+        aws_secret_access_key=learner.secret_access_key,
+        config=NO_RETRY,
+    )
+
+
+def _policy(instance_type):
+    return {
+        "LaunchTemplate": {
+            "LaunchTemplateSpecification": {"LaunchTemplateName": "ecs-lt"},
+            "Overrides": [{"InstanceType": instance_type}],
+        }
+    }
+
+
+def test_auto_scaling_groups_count_as_their_max_size(tmp_path):
+    """A group launches instances by itself: its MaxSize counts against the instance limit
+    from the start."""
+    served = start_server(
+        tmp_path, "--learners", "1", "--rate", "1000", "--burst", "1000",
+        "--max-instances", "3",
+    )  # fmt: skip
+    try:
+        asg, ecs = _asg(served), served.ecs(0, config=NO_RETRY)
+        with pytest.raises(asg.exceptions.LimitExceededFault) as err:
+            asg.create_auto_scaling_group(
+                AutoScalingGroupName="big", MinSize=0, MaxSize=4,
+                MixedInstancesPolicy=_policy("t3.micro"),
+            )  # fmt: skip
+        assert err.value.response["Error"] == {
+            "Type": "Sender",
+            "Code": "LimitExceeded",
+            "Message": "The limit for the resource was exceeded: this classroom account may "
+            "have at most 3 container instances (an Auto Scaling group counts as its MaxSize).",
+        }
+        assert asg.describe_auto_scaling_groups()["AutoScalingGroups"] == []
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName="ok", MinSize=0, MaxSize=2, DesiredCapacity=0,
+            MixedInstancesPolicy=_policy("t3.micro"),
+        )  # fmt: skip
+        ecs.create_cluster(clusterName="c")
+        ecs.register_container_instance(cluster="c", totalResources=INSTANCE)
+        # 2 reserved by the group + 1 registered: no room for another
+        with pytest.raises(ecs.exceptions.LimitExceededException):
+            ecs.register_container_instance(cluster="c", totalResources=INSTANCE)
+        with pytest.raises(asg.exceptions.LimitExceededFault):
+            asg.update_auto_scaling_group(AutoScalingGroupName="ok", MaxSize=3)
+        found = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["ok"])
+        assert found["AutoScalingGroups"][0]["MaxSize"] == 2
+        # within the reservation, the group works as usual
+        asg.set_desired_capacity(AutoScalingGroupName="ok", DesiredCapacity=2)
+        asg.update_auto_scaling_group(AutoScalingGroupName="ok", MaxSize=1, DesiredCapacity=1)
+        # a group that does not exist gets the service's own error
+        with pytest.raises(asg.exceptions.ClientError) as err:
+            asg.update_auto_scaling_group(AutoScalingGroupName="nope", MaxSize=99)
+        assert err.value.response["Error"]["Code"] == "ValidationError"
+    finally:
+        served.stop()
