@@ -8,14 +8,18 @@ Every resource of the simulated account is named by an ARN under one prefix::
     arn:aws:ecs:us-east-1:123456789012:service/<cluster>/<name>
     arn:aws:ecs:us-east-1:123456789012:task-definition/<family>:<revision>
     arn:aws:ecs:us-east-1:123456789012:container/<cluster>/<task id>/<uuid>
+    arn:aws:ecs:us-east-1:123456789012:capacity-provider/<name>
+    arn:aws:ecs:us-east-1:123456789012:service-deployment/<cluster>/<service>/<id>
+    arn:aws:ecs:us-east-1:123456789012:service-revision/<cluster>/<service>/<19 digits>
+    arn:aws:ecs:us-east-1:123456789012:task-set/<cluster>/<service>/ecs-svc/<19 digits>
 
 A core utility: it imports nothing from ecsedu's layers (only ``ecsedu.ids`` for the region and
 account), so the model, runtimes, agent, engine, render and widgets may all use it.
 
 >>> task("demo", "abc")
 'arn:aws:ecs:us-east-1:123456789012:task/demo/abc'
->>> parse(task("demo", "abc"))
-Arn(resource=<ResourceType.TASK: 'task'>, cluster='demo', name='abc', task_id=None, revision=None)
+>>> parse(task("demo", "abc"))  # doctest: +ELLIPSIS
+Arn(resource=<ResourceType.TASK: 'task'>, cluster='demo', name='abc', task_id=None, ...)
 >>> cluster_name(task("demo", "abc")), resource_id(task("demo", "abc"))
 ('demo', 'abc')
 """
@@ -32,6 +36,7 @@ __all__ = [
     "PREFIX",
     "Arn",
     "ResourceType",
+    "capacity_provider",
     "cluster",
     "cluster_name",
     "container",
@@ -41,9 +46,12 @@ __all__ = [
     "resource_id",
     "resource_type",
     "service",
+    "service_deployment",
+    "service_revision",
     "task",
     "task_definition",
     "task_definition_ref",
+    "task_set",
 ]
 
 #: Every ECS ARN of the simulated account starts with this.
@@ -61,6 +69,10 @@ class ResourceType(str, enum.Enum):
     SERVICE = "service"
     TASK_DEFINITION = "task-definition"
     CONTAINER = "container"
+    CAPACITY_PROVIDER = "capacity-provider"
+    SERVICE_DEPLOYMENT = "service-deployment"
+    SERVICE_REVISION = "service-revision"
+    TASK_SET = "task-set"
 
 
 _TYPES = {kind._value_: kind for kind in ResourceType}
@@ -72,7 +84,8 @@ class Arn(NamedTuple):
     ``name`` is the resource's own name or id: the cluster's name, the instance's or task's id,
     the service's name, the task definition's family, the container's uuid. ``cluster`` is None
     for task definitions; ``task_id`` is set for containers only, ``revision`` for task
-    definitions only.
+    definitions only. Service deployments, service revisions and task sets name their
+    ``service``; their ``name`` is their id (a task set's is ``ecs-svc/<19 digits>``).
     """
 
     resource: ResourceType
@@ -80,6 +93,7 @@ class Arn(NamedTuple):
     name: str
     task_id: str | None = None
     revision: int | None = None
+    service: str | None = None
 
 
 # -- builders --------------------------------------------------------------------------------
@@ -105,6 +119,23 @@ def task_definition(family: str, revision: int | str) -> str:
 
 def container(cluster: str, task_id: str, uuid: str) -> str:
     return f"{PREFIX}container/{cluster}/{task_id}/{uuid}"
+
+
+def capacity_provider(name: str) -> str:
+    return f"{PREFIX}capacity-provider/{name}"
+
+
+def service_deployment(cluster: str, service: str, id: str) -> str:
+    return f"{PREFIX}service-deployment/{cluster}/{service}/{id}"
+
+
+def service_revision(cluster: str, service: str, id: str) -> str:
+    return f"{PREFIX}service-revision/{cluster}/{service}/{id}"
+
+
+def task_set(cluster: str, service: str, id: str) -> str:
+    """``id`` is the task set's id, ``ecs-svc/<19 digits>``."""
+    return f"{PREFIX}task-set/{cluster}/{service}/{id}"
 
 
 # -- parsers ---------------------------------------------------------------------------------
@@ -157,6 +188,18 @@ def parse(arn: str) -> Arn:
         if len(path) != 1 or not path[0]:
             raise ValueError(f"not a cluster ARN: {arn!r}")
         return Arn(kind, path[0], path[0])
+    if kind is ResourceType.CAPACITY_PROVIDER:
+        if len(path) != 1 or not path[0]:
+            raise ValueError(f"not a capacity provider ARN: {arn!r}")
+        return Arn(kind, None, path[0])
+    if kind in (ResourceType.SERVICE_DEPLOYMENT, ResourceType.SERVICE_REVISION):
+        if len(path) != 3 or not all(path):
+            raise ValueError(f"not a {kind._value_} ARN: {arn!r}")
+        return Arn(kind, path[0], path[2], service=path[1])
+    if kind is ResourceType.TASK_SET:
+        if len(path) != 4 or not all(path) or path[2] != "ecs-svc":
+            raise ValueError(f"not a task-set ARN: {arn!r}")
+        return Arn(kind, path[0], f"{path[2]}/{path[3]}", service=path[1])
     if kind is ResourceType.CONTAINER:
         if len(path) != 3 or not all(path):
             raise ValueError(f"not a container ARN: {arn!r}")

@@ -23,6 +23,7 @@ def test_builders_spell_ecs_arns() -> None:
     assert arns.service("demo", "web") == f"{PREFIX}service/demo/web"
     assert arns.task_definition("web", 3) == f"{PREFIX}task-definition/web:3"
     assert arns.container("demo", "abc", "u-1") == f"{PREFIX}container/demo/abc/u-1"
+    assert arns.capacity_provider("cp1") == f"{PREFIX}capacity-provider/cp1"
 
 
 def test_parse_names_every_part() -> None:
@@ -35,6 +36,9 @@ def test_parse_names_every_part() -> None:
     )
     parsed = arns.parse(f"{PREFIX}container/demo/abc/u-1")
     assert (parsed.cluster, parsed.task_id, parsed.name) == ("demo", "abc", "u-1")
+    assert arns.parse(f"{PREFIX}capacity-provider/cp1") == arns.Arn(
+        arns.ResourceType.CAPACITY_PROVIDER, None, "cp1"
+    )
 
 
 @pytest.mark.parametrize(
@@ -52,6 +56,8 @@ def test_parse_names_every_part() -> None:
         f"{PREFIX}task-definition/web",
         f"{PREFIX}task-definition/web:x",
         f"{PREFIX}container/demo/abc",
+        f"{PREFIX}capacity-provider/",
+        f"{PREFIX}capacity-provider/a/b",
     ],
 )
 def test_parse_rejects_what_is_not_an_ecs_arn(text: str) -> None:
@@ -131,3 +137,30 @@ def test_another_accounts_arns_parse_but_are_not_this_accounts() -> None:
     )
     assert arns.parse("arn:aws:ecs:eu-west-1:210987654321:task/demo/abc").task_id is None
     assert not arns.is_arn(theirs)  # the engine treats it as a name: never its own resource
+
+
+def test_service_deployment_revision_and_task_set_arns() -> None:
+    """The ARN formats ECS documents (``service-deployment/<cluster>/<service>/<id>`` ...)."""
+    sd = arns.service_deployment("demo", "web", "r9i43YFjvgF_xlg7m2eJ1r")
+    assert sd == f"{PREFIX}service-deployment/demo/web/r9i43YFjvgF_xlg7m2eJ1r"
+    assert arns.parse(sd) == arns.Arn(
+        arns.ResourceType.SERVICE_DEPLOYMENT, "demo", "r9i43YFjvgF_xlg7m2eJ1r", service="web"
+    )
+    rev = arns.service_revision("demo", "web", "4980306466373577095")
+    assert rev == f"{PREFIX}service-revision/demo/web/4980306466373577095"
+    assert arns.parse(rev).resource is arns.ResourceType.SERVICE_REVISION
+    assert (arns.parse(rev).service, arns.parse(rev).name) == ("web", "4980306466373577095")
+    ts = arns.task_set("demo", "web", "ecs-svc/1234567890123456789")
+    assert ts == f"{PREFIX}task-set/demo/web/ecs-svc/1234567890123456789"
+    assert arns.parse(ts) == arns.Arn(
+        arns.ResourceType.TASK_SET, "demo", "ecs-svc/1234567890123456789", service="web"
+    )
+    assert arns.cluster_name(ts) == arns.cluster_name(sd) == "demo"
+    for bad in (
+        f"{PREFIX}service-deployment/demo/web",
+        f"{PREFIX}service-revision/demo//1",
+        f"{PREFIX}task-set/demo/web/1234",
+        f"{PREFIX}task-set/demo/web/other/1234",
+    ):
+        with pytest.raises(ValueError, match="ARN"):
+            arns.parse(bad)

@@ -42,6 +42,7 @@ from ecsedu.model import service as service_mod
 from ecsedu.model import task as task_mod
 from ecsedu.model import task_definition as td_mod
 from ecsedu.runtimes import base
+from ecsedu.runtimes import registry as registry_mod
 
 __all__ = ["Controller", "Controllers", "Engine", "RuntimeFactory", "Subscription"]
 
@@ -153,6 +154,7 @@ class Engine:
         self.controllers = Controllers()
         self.lifecycle = lifecycle.Lifecycle(self.store, self.controllers.on_task_change, timings)
         self.services = services.ServiceController(self.store, self.lifecycle)
+        self.services.engine = self  # Fargate launches need the runtimes
         self.controllers.register(self.services, priority=10)
         self.runtime_factory = runtime_factory
         #: Wall clock: called under the lock before due timers run, to apply what other threads
@@ -372,9 +374,19 @@ class Engine:
         else:
             from ecsedu.runtimes import simulated
 
-            runtime = simulated.SimulatedRuntime(self.clock)
+            runtime = simulated.SimulatedRuntime(
+                self.clock, rng=self.streams["runtime"], registry=self.image_registry()
+            )
         runtime.notify = self.wake
         return runtime
+
+    def image_registry(self) -> registry_mod.ImageRegistry:
+        """The images simulated instances can pull: one registry per engine, kept in
+        ``store.extensions["images"]`` (the user's additions are saved with the state)."""
+        found: registry_mod.ImageRegistry | None = self.store.extensions.get("images")
+        if found is None:
+            found = self.store.extensions["images"] = registry_mod.ImageRegistry()
+        return found
 
     def on_report(self, report: agent_mod.AgentReport) -> None:
         self.lifecycle.on_report(report)

@@ -13,6 +13,7 @@ replaced.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import os
@@ -62,6 +63,12 @@ CLUSTER_FIELDS = (
     "status",
     "tags",
     "settings",
+    "configuration",
+    "service_connect_defaults",
+    "capacity_providers",
+    "default_capacity_provider_strategy",
+    "attachments",
+    "attachments_status",
     "registered_container_instances_count",
     "running_tasks_count",
     "pending_tasks_count",
@@ -88,6 +95,9 @@ INSTANCE_FIELDS = (
     "tags",
     "docker_host",
     "address",
+    "health_status",
+    "health_changed_at",
+    "capacity_provider_name",
 )
 TASK_FIELDS = (
     "arn",
@@ -132,6 +142,7 @@ CONTAINER_FIELDS = (
     "reason",
     "health_status",
     "runtime_id",
+    "image_digest",
 )
 SERVICE_FIELDS = (
     "arn",
@@ -158,6 +169,7 @@ SERVICE_FIELDS = (
     "last_steady_report",
     "min_capacity",
     "max_capacity",
+    "capacity_provider_strategy",
 )
 CLUSTER_ENUMS: dict[str, type[enum.Enum]] = {"status": cluster_mod.ClusterStatus}
 INSTANCE_ENUMS: dict[str, type[enum.Enum]] = {"status": ci_mod.InstanceStatus}
@@ -203,7 +215,16 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
         "rng": store.ids.get_state(),
         "streams": store.streams.get_state(),
         "autoscaling": autoscaling_ctl.dump(store),
+        "capacity": _capacity().dump(cp),  # capacity providers, Auto Scaling groups
+        "images": list(getattr(store.extensions.get("images"), "added", [])),
         "elbv2": loadbalancing.dump(cp),
+        "fargate_hosts": [  # Fargate's hidden micro-VMs, and ENIs in use on instances
+            {**_fields(h, INSTANCE_FIELDS), "agent_lost": store.agents[h.arn].lost}
+            for h in store.fargate_hosts.values()
+            if h.arn in store.agents
+        ],
+        "enis": dict(store.enis),
+        "account_settings": store.extensions.get("account_settings", {}),
         "clusters": [_fields(c, CLUSTER_FIELDS) for c in store.clusters.values()],
         "instances": [
             {
@@ -213,6 +234,8 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
                 "ports": sorted(i.ports),
                 "ports_udp": sorted(i.ports_udp),
                 "group_counts": dict(i.group_counts),
+                "gpu_ids": list(i.gpu_ids),
+                "gpus_used": sorted(i.gpus_used),
                 "agent_lost": store.agents[i.arn].lost,
             }
             for i in store.instances.values()
@@ -224,6 +247,7 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
                 "status": td.status._value_,
                 "registered_at": td.document.get("registeredAt"),
                 "deregistered_at": td.document.get("deregisteredAt"),
+                "delete_requested_at": td.document.get("deleteRequestedAt"),
                 "request": store.td_requests[td.arn],
                 "tags": store.td_tags.get(td.arn, []),
             }
@@ -237,8 +261,14 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
                 "last_status": t.last_status.value,
                 "ports": list(t.ports),
                 "ports_udp": list(t.ports_udp),
+                "protected_until": t.protected_until,  # task scale-in protection
+                "network": {k: getattr(t, k) for k in TASK_NETWORK_FIELDS},  # Fargate, awsvpc
                 "containers": [
-                    {**_fields(c, CONTAINER_FIELDS), "bindings": [list(b) for b in c.bindings]}
+                    {
+                        **_fields(c, CONTAINER_FIELDS),
+                        "bindings": [list(b) for b in c.bindings],
+                        "gpu_ids": list(c.gpu_ids),
+                    }
                     for c in t.containers
                 ],
             }
@@ -249,6 +279,15 @@ def dump(cp: ControlPlane) -> dict[str, Any]:
                 **_fields(s, SERVICE_FIELDS),
                 "deployments": [_fields(d, DEPLOYMENT_FIELDS) for d in s.deployments],
                 "events": [[e.id, e.created_at, e.message] for e in s.events],
+                # service deployments / revisions and task sets: plain JSON dataclasses
+                "service_deployments": [dataclasses.asdict(x) for x in s.service_deployments],
+                "service_revisions": [dataclasses.asdict(x) for x in s.service_revisions],
+                "revision_of": dict(s.revision_of),
+                "task_sets": [dataclasses.asdict(x) for x in s.task_sets],
+                "network": {
+                    "network_configuration": s.network_configuration,
+                    "platform_version": s.platform_version,
+                },
             }
             for s in store.services.values()
         ],
@@ -314,6 +353,8 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
     cp.seed = int(data["seed"])
     store.ids.set_state(data["rng"])
     store.streams.set_state(data.get("streams", {}))
+    for image in data.get("images", []):
+        cp.image_registry().add(image)
     for c in data["clusters"]:
         cluster = cluster_mod.Cluster(**_typed(c, CLUSTER_ENUMS))
         store.clusters[cluster.arn] = cluster
@@ -327,6 +368,8 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
             ports=set(i["ports"]),
             ports_udp=set(i["ports_udp"]),
             group_counts=Counter(i["group_counts"]),
+            gpu_ids=tuple(i.get("gpu_ids", ())),
+            gpus_used=set(i.get("gpus_used", ())),
         )
         index = store.indexes[inst.cluster_arn]
         cluster_name = arns.cluster_name(inst.cluster_arn)
@@ -347,6 +390,7 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
         elif not inst.agent_connected:
             agent.connected = False
         store.agents[inst.arn] = agent
+    _restore_fargate_hosts(cp, data)
     for entry in data["task_definitions"]:
         request = entry["request"]
         family = request["family"]
@@ -361,6 +405,8 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
             td = td.with_status(status)
             if entry.get("deregistered_at") is not None:
                 td.document["deregisteredAt"] = float(entry["deregistered_at"])
+            if entry.get("delete_requested_at") is not None:
+                td.document["deleteRequestedAt"] = float(entry["delete_requested_at"])
         store.families.setdefault(family, []).append(td)
         store.td_requests[td.arn] = request
         store.td_tags[td.arn] = entry["tags"]
@@ -370,6 +416,7 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
             task_mod.Container(
                 **_typed({k: c[k] for k in CONTAINER_FIELDS}, CONTAINER_ENUMS),
                 bindings=tuple((int(a), int(b), str(p), str(ip)) for a, b, p, ip in c["bindings"]),
+                gpu_ids=tuple(c.get("gpu_ids", ())),
             )
             for c in entry["containers"]
         ]
@@ -380,6 +427,8 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
             last_status=S(entry["last_status"]),
             ports=tuple(entry["ports"]),
             ports_udp=tuple(entry["ports_udp"]),
+            protected_until=entry.get("protected_until"),
+            **entry.get("network", {}),
         )
         store.tasks[task.arn] = task
         if task.service_name is not None:
@@ -392,7 +441,16 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
                 service_mod.Deployment(**_typed(d, DEPLOYMENT_ENUMS)) for d in entry["deployments"]
             ],
             events=[service_mod.ServiceEvent(*e) for e in entry["events"]],
+            **entry.get("network", {}),
         )
+        service.service_deployments = [
+            service_mod.ServiceDeployment(**x) for x in entry.get("service_deployments", [])
+        ]
+        service.service_revisions = [
+            service_mod.ServiceRevision(**x) for x in entry.get("service_revisions", [])
+        ]
+        service.revision_of = dict(entry.get("revision_of", {}))
+        service.task_sets = [service_mod.TaskSet(**x) for x in entry.get("task_sets", [])]
         store.services[service.arn] = service
     store.log.restore(
         [tuple(e) for e in data["log"]],
@@ -401,7 +459,58 @@ def _restore(cp: ControlPlane, data: dict[str, Any]) -> None:
     )
     loadbalancing.restore(cp, data.get("elbv2"))
     autoscaling_ctl.restore(cp, data.get("autoscaling"))
+    _capacity().restore(cp, data.get("capacity"))
+    if any(
+        s.capacity_provider_strategy
+        or any(ts.request.get("capacityProviderStrategy") for ts in s.task_sets)
+        for s in store.services.values()
+    ) or store.extensions.get("capacity_waiting"):
+        from ecsedu.engine import capacity
+
+        capacity.bind(cp)
+    if data.get("account_settings"):
+        store.extensions["account_settings"] = data["account_settings"]
     _resume(cp)
+
+
+TASK_NETWORK_FIELDS = (
+    "capacity_provider_name",
+    "platform_version",
+    "attachments",
+    "private_ip",
+    "availability_zone",
+    "fargate_host",
+)
+
+
+def _capacity() -> Any:
+    from ecsedu.engine.controllers import cluster_autoscaling
+
+    return cluster_autoscaling
+
+
+def _restore_fargate_hosts(cp: ControlPlane, data: dict[str, Any]) -> None:
+    """Fargate's hidden hosts, each with its agent and runtime again (never in an index)."""
+    from ecsedu.agent import agent as agent_mod
+    from ecsedu.engine import fargate
+
+    store = cp.store
+    store.enis.update({str(k): int(v) for k, v in (data.get("enis") or {}).items()})
+    hosts = data.get("fargate_hosts") or []
+    for n, h in enumerate(hosts):
+        host = ci_mod.ContainerInstance(
+            **_typed({k: h[k] for k in INSTANCE_FIELDS}, INSTANCE_ENUMS), reserved_ports=()
+        )
+        options: dict[str, Any] = {"fargate": True}
+        if host.address:
+            options["address"] = host.address
+            store.extensions.setdefault("fargate_address", host.address)
+        runtime = cp.make_runtime(arns.cluster_name(host.cluster_arn), host.id, n, options)
+        agent = agent_mod.ContainerAgent(host.arn, runtime, cp.on_report)
+        if h.get("agent_lost"):
+            agent.lost = True
+            agent.connected = False
+        fargate.add_host(store, host, agent)
 
 
 def _resume(cp: ControlPlane) -> None:

@@ -35,6 +35,7 @@ def register_instance(
     cpu, memory = 2048, 3768
     ports: tuple[str, ...] = ci_mod.DEFAULT_RESERVED_PORTS
     ports_udp: tuple[str, ...] = ()
+    gpu_ids: tuple[str, ...] = ()
     for r in params.get("totalResources", []):
         name = r.get("name")
         if name == "CPU":
@@ -45,7 +46,10 @@ def register_instance(
             ports = tuple(r.get("stringSetValue", ports))
         elif name == "PORTS_UDP":
             ports_udp = tuple(r.get("stringSetValue", ()))
+        elif name == "GPU":  # the agent registers its GPUs' ids (ECS_ENABLE_GPU_SUPPORT)
+            gpu_ids = tuple(dict.fromkeys(str(g) for g in r.get("stringSetValue", ())))
     if cpu < 0 or memory < 0:
+        # our wording
         raise errors.ecs_error("InvalidParameterException", "Resources must be non-negative.", op)
     ids = cp.store.ids
     index = cp.store.indexes[c.arn]
@@ -92,6 +96,7 @@ def register_instance(
         remaining_memory=memory,
         reserved_ports=ports,
         reserved_ports_udp=ports_udp,
+        gpu_ids=gpu_ids,
         tags=list(params.get("tags", [])),
         docker_host=runtime_options.get("docker_host"),
     )
@@ -158,7 +163,10 @@ def deregister_container_instance(cp: ControlPlane, **params: Any) -> dict[str, 
     inst.status = ci_mod.InstanceStatus.INACTIVE
     inst.version += 1
     cp.store.indexes[c.arn].update(inst)
-    agent = cp.store.agents[inst.arn]
+    # ECS orphans the instance's tasks: "no longer monitored or accounted for". Its view of
+    # them ends (STOPPED, and the services start replacements elsewhere), but nobody stops
+    # their containers: they keep running on the host (on Docker, until the connection's
+    # cleanup removes them, as everything carrying its labels).
     for t in alive:
         if t.desired_status == task_mod.DesiredStatus.RUNNING:
             cp.lifecycle.stop(
@@ -166,8 +174,6 @@ def deregister_container_instance(cp: ControlPlane, **params: Any) -> dict[str, 
                 "TaskFailedToStart" if not t.reached_running else "TerminationNotice",
                 "Container instance deregistration forced by user",
             )
-        if agent.connected:
-            agent.stop_task(t.arn, 0.0)
         cp.lifecycle.force_stopped(
             t,
             t.stop_code or "TerminationNotice",
@@ -187,15 +193,43 @@ def deregister_container_instance(cp: ControlPlane, **params: Any) -> dict[str, 
 @api("DescribeContainerInstances")
 def describe_container_instances(cp: ControlPlane, **params: Any) -> dict[str, Any]:
     c = cp.store.cluster(params.get("cluster"), "DescribeContainerInstances")
-    tags = "TAGS" in params.get("include", [])
+    include = params.get("include", [])
+    tags = "TAGS" in include
+    health = "CONTAINER_INSTANCE_HEALTH" in include
     out, failures = describe_each(
         params["containerInstances"],
         lambda ref: cp.store.instance_arn(c, ref),
         cp.store.instances.get,
         c.arn,
-        lambda inst: describe.container_instance(inst, tags=tags),
+        lambda inst: describe.container_instance(
+            inst, tags=tags, health=health_status(cp, inst) if health else None
+        ),
     )
     return {"containerInstances": out, "failures": failures}
+
+
+def health_status(cp: ControlPlane, inst: ci_mod.ContainerInstance) -> dict[str, Any]:
+    """The instance's ``healthStatus`` (``ContainerInstanceHealthStatus``): the agent checks its
+    container runtime. OK while the runtime answers; IMPAIRED when it does not (Docker down);
+    INSUFFICIENT_DATA while the agent is disconnected (ECS hears nothing from the instance)."""
+    agent = cp.store.agents.get(inst.arn)
+    if agent is None or agent.lost or not inst.agent_connected:
+        status = "INSUFFICIENT_DATA"
+    elif not agent.runtime.healthy():
+        status = "IMPAIRED"
+    else:
+        status = "OK"
+    now = cp.clock.now
+    if status != inst.health_status:
+        inst.health_status, inst.health_changed_at = status, now
+    changed = inst.health_changed_at if inst.health_changed_at is not None else inst.registered_at
+    detail = {
+        "type": "CONTAINER_RUNTIME",
+        "status": status,
+        "lastUpdated": describe.timestamp(now),
+        "lastStatusChange": describe.timestamp(changed),
+    }
+    return {"overallStatus": status, "details": [detail]}
 
 
 @api("ListContainerInstances")
@@ -265,7 +299,7 @@ def _drain_pending(cp: ControlPlane, inst: ci_mod.ContainerInstance) -> None:
             cp.lifecycle.stop(
                 t,
                 "ServiceSchedulerInitiated",
-                f"Service {t.service_name}: container instance is in DRAINING state",
+                f"Service {t.service_name}: container instance is in DRAINING state",  # our wording
             )
 
 

@@ -6,7 +6,8 @@ ECS returns; errors are botocore ``ClientError`` subclasses with ECS's codes and
 botocore's own model of ECS, then against ECS's own rules, before anything changes: a failed
 call changes no state.
 
-Beyond boto3, teaching helpers (documented as such): ``add_instances``, ``advance``, ``events``,
+Beyond boto3, teaching helpers (documented as such): ``add_instances``,
+``add_auto_scaling_group``, ``advance``, ``events``,
 ``snapshot``, ``inject``, ``save``, ``subscribe``, ``play`` / ``pause``, ``reset`` and ``close``.
 
 The client is safe to call from any thread. On the simulated clock time moves only when
@@ -27,7 +28,20 @@ from ecsedu import clock as clock_mod
 from ecsedu import errors
 from ecsedu.engine import core, describe, lifecycle, services, validation, views
 from ecsedu.engine import store as store_mod
-from ecsedu.engine.api import clusters, instances, tags, task_definitions, tasks
+from ecsedu.engine.api import (
+    account_settings,
+    agent_facing,
+    attributes,
+    capacity_providers,
+    clusters,
+    instances,
+    service_deployments,
+    tags,
+    task_definitions,
+    task_sets,
+    tasks,
+)
+from ecsedu.engine.api import protection as protection_api
 from ecsedu.engine.api import services as services_api
 from ecsedu.engine.clients.base import AwsClient, operation
 from ecsedu.model import events as events_mod
@@ -40,6 +54,7 @@ EVENT_KINDS = tuple(k.value for k in events_mod.EventKind)
 SIBLINGS = {
     "autoscaling": ("ecsedu.engine.clients.autoscaling", "AutoScalingClient"),
     "cloudwatch": ("ecsedu.engine.clients.cloudwatch", "CloudWatchClient"),
+    "ec2_autoscaling": ("ecsedu.engine.clients.ec2_autoscaling", "Ec2AutoScalingClient"),
     "elbv2": ("ecsedu.engine.clients.elbv2", "Elbv2Client"),
 }
 
@@ -97,6 +112,12 @@ class EcsClient(AwsClient):
     def cloudwatch(self) -> Any:
         """A CloudWatch client (``boto3.client("cloudwatch")``) over this account."""
         return self._sibling("cloudwatch")
+
+    @property
+    def ec2_autoscaling(self) -> Any:
+        """An EC2 Auto Scaling client (``boto3.client("autoscaling")``) over this account: the
+        Auto Scaling groups behind capacity providers."""
+        return self._sibling("ec2_autoscaling")
 
     @property
     def elbv2(self) -> Any:
@@ -209,11 +230,17 @@ class EcsClient(AwsClient):
         cpu: int = 2048,
         memory: int = 4096,
         attributes: dict[str, str] | None = None,
+        gpus: int = 0,
         **runtime_options: Any,
     ) -> list[str]:
-        """Teaching helper: register ``count`` container instances; returns their ARNs."""
+        """Teaching helper: register ``count`` container instances; returns their ARNs.
+
+        ``gpus``: GPUs per instance (registered as the ``GPU`` resource, one id each), for task
+        definitions whose containers ask for them (``resourceRequirements`` of type GPU)."""
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise errors.UsageError(f"add_instances(count=...) takes 0 or more, not {count!r}")
+        if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+            raise errors.UsageError(f"add_instances(gpus=...) takes 0 or more, not {gpus!r}")
 
         def register() -> list[str]:
             arns = []
@@ -226,12 +253,88 @@ class EcsClient(AwsClient):
                     ],
                     "attributes": [{"name": k, "value": v} for k, v in (attributes or {}).items()],
                 }
+                if gpus:
+                    ids = [f"GPU-{self.engine.store.ids.uuid()}" for _ in range(gpus)]
+                    params["totalResources"].append(
+                        {"name": "GPU", "type": "STRINGSET", "stringSetValue": ids}
+                    )
                 validation.check_shape("RegisterContainerInstance", params)
                 resp = instances.register_instance(self.engine, params, runtime_options)
                 arns.append(resp["containerInstance"]["containerInstanceArn"])
             return arns
 
         return self.engine.run("RegisterContainerInstance", register)
+
+    def add_image(self, image: str) -> str:
+        """Teaching helper: let simulated instances pull ``image`` (``repository[:tag]``, as in
+        a container definition); returns its digest. Besides these, they pull the demo images
+        and the catalogue of docs/images.md; any other image fails its task with
+        ``CannotPullContainerError``. (On Docker, images are the Docker engine's own: this
+        only records the name.)"""
+        if not isinstance(image, str) or not image.strip() or any(ch.isspace() for ch in image):
+            raise errors.UsageError(f"add_image(image) takes an image name, not {image!r}")
+        return self.engine.run("AddImage", lambda: self.engine.image_registry().add(image))
+
+    def add_auto_scaling_group(
+        self,
+        cluster: str = "default",
+        name: str = "asg",
+        *,
+        min_size: int = 0,
+        max_size: int = 10,
+        desired: int = 0,
+        instance_type: str | None = None,
+        target_capacity: int = 100,
+        managed_termination_protection: bool = True,
+    ) -> str:
+        """Teaching helper: the three AWS calls behind cluster auto scaling in one go. Creates
+        the EC2 Auto Scaling group ``name`` (``instance_type`` from the table in
+        ``ecsedu.engine.api.ec2_autoscaling``; default 2048 CPU units, 4096 MiB), a capacity
+        provider ``<name>-cp`` over it with managed scaling at ``target_capacity``, and adds
+        the provider to ``cluster`` (and to its default strategy when that has none).
+        Returns the provider's name. On AWS: ``autoscaling.create_auto_scaling_group``,
+        ``ecs.create_capacity_provider``, ``ecs.put_cluster_capacity_providers``."""
+        (c,) = self.describe_clusters(clusters=[cluster])["clusters"] or [None]
+        if c is None or c["status"] != "ACTIVE":
+            raise errors.UsageError(f"add_auto_scaling_group: no cluster {cluster!r}")
+        group: dict[str, Any] = {
+            "AutoScalingGroupName": name,
+            "MinSize": min_size,
+            "MaxSize": max_size,
+            "DesiredCapacity": desired,
+            "NewInstancesProtectedFromScaleIn": managed_termination_protection,
+        }
+        template = {"LaunchTemplateName": f"{name}-template"}
+        if instance_type:
+            group["MixedInstancesPolicy"] = {
+                "LaunchTemplate": {
+                    "LaunchTemplateSpecification": template,
+                    "Overrides": [{"InstanceType": instance_type}],
+                }
+            }
+        else:
+            group["LaunchTemplate"] = template
+        self.ec2_autoscaling.create_auto_scaling_group(**group)
+        provider = f"{name}-cp"
+        self.create_capacity_provider(
+            name=provider,
+            autoScalingGroupProvider={
+                "autoScalingGroupArn": name,
+                "managedScaling": {"status": "ENABLED", "targetCapacity": target_capacity},
+                "managedTerminationProtection": (
+                    "ENABLED" if managed_termination_protection else "DISABLED"
+                ),
+            },
+        )
+        strategy = c["defaultCapacityProviderStrategy"] or [
+            {"capacityProvider": provider, "weight": 1}
+        ]
+        self.put_cluster_capacity_providers(
+            cluster=cluster,
+            capacityProviders=[*c["capacityProviders"], provider],
+            defaultCapacityProviderStrategy=strategy,
+        )
+        return provider
 
     def inject(self, fault: str, **target: Any) -> dict[str, Any]:
         """Teaching helper: inject an ECS-like fault. See ``ecsedu.engine.faults``."""
@@ -348,9 +451,79 @@ class EcsClient(AwsClient):
     delete_service = operation("DeleteService", services_api.delete_service)
     describe_services = operation("DescribeServices", services_api.describe_services)
     list_services = operation("ListServices", services_api.list_services)
+    update_task_protection = operation(
+        "UpdateTaskProtection", protection_api.update_task_protection
+    )
+    get_task_protection = operation("GetTaskProtection", protection_api.get_task_protection)
     tag_resource = operation("TagResource", tags.tag_resource)
+    create_capacity_provider = operation(
+        "CreateCapacityProvider", capacity_providers.create_capacity_provider
+    )
+    update_capacity_provider = operation(
+        "UpdateCapacityProvider", capacity_providers.update_capacity_provider
+    )
+    delete_capacity_provider = operation(
+        "DeleteCapacityProvider", capacity_providers.delete_capacity_provider
+    )
+    describe_capacity_providers = operation(
+        "DescribeCapacityProviders", capacity_providers.describe_capacity_providers
+    )
+    put_cluster_capacity_providers = operation(
+        "PutClusterCapacityProviders", capacity_providers.put_cluster_capacity_providers
+    )
     untag_resource = operation("UntagResource", tags.untag_resource)
     list_tags_for_resource = operation("ListTagsForResource", tags.list_tags_for_resource)
+    list_service_deployments = operation(
+        "ListServiceDeployments", service_deployments.list_service_deployments
+    )
+    describe_service_deployments = operation(
+        "DescribeServiceDeployments", service_deployments.describe_service_deployments
+    )
+    describe_service_revisions = operation(
+        "DescribeServiceRevisions", service_deployments.describe_service_revisions
+    )
+    stop_service_deployment = operation(
+        "StopServiceDeployment", service_deployments.stop_service_deployment
+    )
+    list_services_by_namespace = operation(
+        "ListServicesByNamespace", task_sets.list_services_by_namespace
+    )
+    create_task_set = operation("CreateTaskSet", task_sets.create_task_set)
+    update_task_set = operation("UpdateTaskSet", task_sets.update_task_set)
+    delete_task_set = operation("DeleteTaskSet", task_sets.delete_task_set)
+    describe_task_sets = operation("DescribeTaskSets", task_sets.describe_task_sets)
+    update_service_primary_task_set = operation(
+        "UpdateServicePrimaryTaskSet", task_sets.update_service_primary_task_set
+    )
+    put_attributes = operation("PutAttributes", attributes.put_attributes)
+    delete_attributes = operation("DeleteAttributes", attributes.delete_attributes)
+    list_attributes = operation("ListAttributes", attributes.list_attributes)
+    put_account_setting = operation("PutAccountSetting", account_settings.put_account_setting)
+    put_account_setting_default = operation(
+        "PutAccountSettingDefault", account_settings.put_account_setting_default
+    )
+    delete_account_setting = operation(
+        "DeleteAccountSetting", account_settings.delete_account_setting
+    )
+    list_account_settings = operation("ListAccountSettings", account_settings.list_account_settings)
+    delete_task_definitions = operation(
+        "DeleteTaskDefinitions", task_definitions.delete_task_definitions
+    )
+    update_cluster = operation("UpdateCluster", clusters.update_cluster)
+    update_cluster_settings = operation("UpdateClusterSettings", clusters.update_cluster_settings)
+    discover_poll_endpoint = operation(
+        "DiscoverPollEndpoint", agent_facing.discover_poll_endpoint, mutating=False
+    )
+    submit_task_state_change = operation(
+        "SubmitTaskStateChange", agent_facing.submit_task_state_change
+    )
+    submit_container_state_change = operation(
+        "SubmitContainerStateChange", agent_facing.submit_container_state_change
+    )
+    submit_attachment_state_changes = operation(
+        "SubmitAttachmentStateChanges", agent_facing.submit_attachment_state_changes
+    )
+    update_container_agent = operation("UpdateContainerAgent", agent_facing.update_container_agent)
 
 
 def _rebuilder(options: dict[str, Any]) -> Callable[[], core.Engine]:

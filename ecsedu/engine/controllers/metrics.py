@@ -241,7 +241,7 @@ def _real_samples(
     out = []
     readable = False
     for t in load_mod.running_tasks(engine, service_arn):
-        agent = engine.store.agents.get(t.container_instance_arn or "")
+        agent = engine.store.agents.get(t.host_arn)
         usage = agent.runtime.usage(t.arn) if agent is not None else None
         if usage is None:
             continue
