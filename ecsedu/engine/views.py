@@ -38,6 +38,7 @@ def _eni(t: task_mod.Task) -> tuple[str | None, str | None]:
 def _task(t: task_mod.Task) -> snap.TaskView:
     td = t.task_definition
     eni, eni_status = _eni(t)
+    awsvpc = td.network_mode == "awsvpc"
     return snap.TaskView(
         arn=t.arn,
         id=t.id,
@@ -67,7 +68,11 @@ def _task(t: task_mod.Task) -> snap.TaskView:
                 exit_code=c.exit_code,
                 reason=c.reason,
                 health_status=c.health_status.value,
-                network_bindings=tuple(
+                # as DescribeTasks shows them: an awsvpc task has none (it is reached at its
+                # ENI's private address)
+                network_bindings=()
+                if awsvpc
+                else tuple(
                     snap.PortBindingView(cp, hp, proto, ip) for cp, hp, proto, ip in c.bindings
                 ),
                 runtime_id=c.runtime_id,

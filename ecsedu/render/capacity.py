@@ -54,7 +54,7 @@ __all__ = [
 FARGATE_TASK_HEADER = 34.0  # the two lines above a Fargate task: address and ENI, provider
 GROUP_HEADER = 44.0  # the two lines at the top of an Auto Scaling group's frame
 FARGATE_HEADER = 44.0  # the two lines at the top of the AWS Fargate area
-FARGATE_WORDS = {"FARGATE": "Fargate", "FARGATE_SPOT": "Fargate Spot"}
+FARGATE_WORDS = {"FARGATE": "Fargate", "FARGATE_SPOT": "Spot"}  # ⚡ marks Spot too
 
 
 class Group(NamedTuple):

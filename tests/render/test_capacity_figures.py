@@ -76,7 +76,7 @@ def test_fargate_tasks_sit_in_the_fargate_area_each_in_a_box_of_its_own(world):
         assert f"{t.eni_id}" in fig.dot
     assert "Fargate · no IP yet" in fig.dot
     assert "ENI being attached" in fig.dot
-    assert "⚡ Fargate Spot · " + fargate[2].private_ip in fig.dot  # type: ignore[operator]
+    assert "⚡ Spot · " + fargate[2].private_ip in fig.dot  # type: ignore[operator]
     assert 'class="fargate-task spot"' in fig.dot
     assert fig.dot.count('class="fargate-task"') == 3
     assert "AWS Fargate · capacity AWS manages (no container instances)" in fig.dot
