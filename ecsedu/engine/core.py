@@ -223,11 +223,43 @@ class Engine:
         simulated clock moves only when asked)."""
         if self.clock.simulated:
             return
+        self._follow_runtimes()  # first: a start that failed for want of Docker finds it down
         for agent in list(self.store.agents.values()):
             agent.poll()
         for poller in list(self.pollers):
             poller()
         self.clock.run_due(self.clock.now)
+
+    def _follow_runtimes(self) -> None:
+        """An instance whose Docker engine stops answering loses its agent (the ECS agent runs
+        on that engine): no task is placed there until the engine is back, when the agent
+        reconnects. Its agent keeps reporting what it sees, so tasks that died are replaced."""
+        store = self.store
+        down: set[str] = store.extensions.setdefault("runtime_down", set())
+        for arn, agent in list(store.agents.items()):
+            inst = store.instances.get(arn)
+            if inst is None or agent.lost:
+                continue
+            answering = agent.runtime.answering()
+            if answering == (arn not in down):
+                continue
+            if not answering and not inst.agent_connected:
+                continue  # disconnected on purpose (a fault): not ours to bring back
+            inst.agent_connected = answering
+            inst.version += 1
+            store.indexes[inst.cluster_arn].update(inst)
+            if answering:
+                down.discard(arn)
+                message = f"agent on {inst.id} reconnected: its Docker engine answers again"
+                kind = events_mod.EventKind.AGENT_CONNECTED
+            else:
+                down.add(arn)
+                message = f"agent on {inst.id} disconnected: its Docker engine does not answer"
+                kind = events_mod.EventKind.AGENT_DISCONNECTED
+            store.record(kind, message, cluster_arn=inst.cluster_arn, subject=arn)
+            for s in store.services.values():
+                if s.cluster_arn == inst.cluster_arn:
+                    self.services.request(s)
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass: instantly on the simulated clock, in real time on the wall

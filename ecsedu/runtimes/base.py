@@ -171,6 +171,12 @@ class Runtime:
         """
         return self.list_tasks().get(spec.task_arn, {})
 
+    def answering(self) -> bool:
+        """Cheap, no I/O: whether the runtime's engine is reachable as far as it knows now (the
+        Docker runtime: its event stream is up). The engine disconnects the instance's agent
+        while it is not."""
+        return True
+
     def healthy(self) -> bool:
         """Whether the container runtime answers (the instance's CONTAINER_RUNTIME health)."""
         return True

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import WaiterError
 
 from ecsedu.runtimes import docker as docker_runtime
 from ecsedu.runtimes.docker import labels
@@ -413,7 +414,17 @@ def test_dockerd_restart_reconnects_and_replaces_what_died(
             40,
             f"{arn} STOPPED after the restart",
         )
-    ecs.get_waiter("services_stable").wait(cluster=CLUSTER, services=["svc"], WaiterConfig=WAIT)
+    try:
+        ecs.get_waiter("services_stable").wait(cluster=CLUSTER, services=["svc"], WaiterConfig=WAIT)
+    except WaiterError as err:  # say what the service went through
+        (service,) = ecs.describe_services(cluster=CLUSTER, services=["svc"])["services"]
+        stopped = ecs.list_tasks(cluster=CLUSTER, desiredStatus="STOPPED")["taskArns"]
+        reasons = [
+            t.get("stoppedReason")
+            for t in ecs.describe_tasks(cluster=CLUSTER, tasks=stopped[:100])["tasks"]
+        ]
+        events = [e["message"] for e in service["events"][:10]]
+        raise AssertionError(f"{err}: events {events}; stopped tasks' reasons {reasons}") from err
     after = until(ecs, lambda: len(r := running(ecs, "svc")) == 2 and r, what="2 replacements")
     assert before.isdisjoint(t["taskArn"] for t in after)
     assert len(_ps(second_dockerd.url, ecs_namespace(ecs))) == 2

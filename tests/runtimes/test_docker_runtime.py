@@ -83,7 +83,10 @@ def stopped(events: list[ContainerEvent], name: str) -> ContainerEvent | None:
 
 
 def ours(client: Any, namespace: str) -> list[Any]:
-    return client.containers.list(all=True, filters={"label": labels.namespace_filter(namespace)})
+    # sparse: no inspect per container (one removed between the list and its inspect is a 404)
+    return client.containers.list(
+        all=True, sparse=True, filters={"label": labels.namespace_filter(namespace)}
+    )
 
 
 def wait_gone(client: Any, namespace: str, timeout: float = 15) -> None:

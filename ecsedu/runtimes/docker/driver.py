@@ -101,6 +101,12 @@ class TaskDriver(Runtime):
         self._digests: dict[str, str] = {}  # image id -> imageDigest
         self._health: tuple[float, bool] = (-1e9, True)  # (when checked, Docker answered)
 
+    def answering(self) -> bool:
+        """Whether the shared event stream of this Docker engine is up and no call found it
+        unreachable in the last 2 seconds (no I/O)."""
+        engine = self._engine
+        return bool(engine.connected) and time.monotonic() >= engine.suspect_until
+
     def healthy(self) -> bool:
         """Whether the Docker engine answers a ping (checked at most every 2 seconds)."""
         checked, ok = self._health
@@ -257,6 +263,8 @@ class TaskDriver(Runtime):
             # start failed → CannotStartContainerError, with the daemon's words after it.
             kind = "CannotCreateContainerError" if _creating(exc) else "CannotStartContainerError"
             if _is_connection_error(exc):
+                # answering() says no for a moment: the agent disconnects before more starts
+                self._engine.suspect_until = time.monotonic() + 2.0
                 reason = f"{kind}: {unavailable_message(self.docker_host, exc)}"
             elif isinstance(exc, _load_docker().errors.APIError):
                 detail = _first_line(exc.explanation or exc)

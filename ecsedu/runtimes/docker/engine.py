@@ -73,6 +73,8 @@ class _Engine:
             self.client.ping()
         self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="ecsedu-docker")
         self.connected = True
+        #: Until when a failed call makes ``DockerRuntime.answering`` say no (monotonic seconds).
+        self.suspect_until = 0.0
         self._lock = threading.Lock()
         self._subscribers: dict[int, Subscriber] = {}
         self._stop = threading.Event()
