@@ -332,20 +332,7 @@ def _draw_cluster(
         frame_w,
         y - top + body_h + wait_h + short_h + geo.pad + (0 if instances else 40),
     )
-    scene.canvas.node(
-        g.cluster_id(cluster),
-        frame,
-        f"Cluster {cluster.name} · {plural(len(instances), 'container instance')}"
-        f" · {cluster.running_tasks_count} running, {cluster.pending_tasks_count} pending tasks",
-        cls=f"cluster {cluster.status.lower()}",
-        fill=t.frame_fill,
-        stroke=t.frame_stroke,
-        labelloc="t",
-        rounded=True,
-        bold=True,
-        penwidth=t.pen_width * 1.5,
-        tooltip=f"Cluster {cluster.name}\n{cluster.arn}",
-    )
+    _cluster_frame(scene, cluster, frame, len(instances))
     if services and svc_views:
         for i, svc in enumerate(svc_views):
             scene.draw_service(svc, Box(geo.pad + i * 232, top + geo.cluster_header_h, 220, card_h))
@@ -476,21 +463,7 @@ def _draw_capacity_cluster(
     body_h = sum(heights) + 16 * max(len(heights) - 1, 0)
     body_h += (fargate_h + (16 if heights else 0)) if show_fargate else 0.0
     frame = Box(0, top, frame_w, y - top + body_h + short_h + geo.pad)
-    scene.canvas.node(
-        g.cluster_id(cluster),
-        frame,
-        f"Cluster {cluster.name} · {plural(len(instances), 'container instance')}"
-        + (f" · {len(fargate)} on Fargate" if fargate else "")
-        + f" · {cluster.running_tasks_count} running, {cluster.pending_tasks_count} pending tasks",
-        cls=f"cluster {cluster.status.lower()}",
-        fill=t.frame_fill,
-        stroke=t.frame_stroke,
-        labelloc="t",
-        rounded=True,
-        bold=True,
-        penwidth=t.pen_width * 1.5,
-        tooltip=f"Cluster {cluster.name}\n{cluster.arn}",
-    )
+    _cluster_frame(scene, cluster, frame, len(instances), len(fargate))
     if services and svc_views:
         for i, svc in enumerate(svc_views):
             scene.draw_service(svc, Box(geo.pad + i * 232, top + geo.cluster_header_h, 220, card_h))
@@ -1564,4 +1537,26 @@ def draw(
         raise ValueError(f"the article has figures 1 to 8, not {number}")
     return cluster_services(
         snapshot, number, theme=theme, cluster=cluster, title=title, caption=caption
+    )
+
+
+def _cluster_frame(
+    scene: Scene, cluster: ClusterView, frame: Box, instances: int, on_fargate: int = 0
+) -> None:
+    """The cluster's frame, titled with its counts (and its Fargate tasks, if any)."""
+    t = scene.theme
+    scene.canvas.node(
+        g.cluster_id(cluster),
+        frame,
+        f"Cluster {cluster.name} · {plural(instances, 'container instance')}"
+        + (f" · {on_fargate} on Fargate" if on_fargate else "")
+        + f" · {cluster.running_tasks_count} running, {cluster.pending_tasks_count} pending tasks",
+        cls=f"cluster {cluster.status.lower()}",
+        fill=t.frame_fill,
+        stroke=t.frame_stroke,
+        labelloc="t",
+        rounded=True,
+        bold=True,
+        penwidth=t.pen_width * 1.5,
+        tooltip=f"Cluster {cluster.name}\n{cluster.arn}",
     )
